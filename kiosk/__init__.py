@@ -1,0 +1,1 @@
+"""The balance-assist kiosk: the walker's screens, the safety loop and the session log."""

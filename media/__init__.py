@@ -1,0 +1,1 @@
+"""Routines (manifest, video, captions) and the generator of the demo video."""
