@@ -1,20 +1,95 @@
-"""The balance-kiosk command line."""
+"""The balance-kiosk command line: one subcommand a job, clear errors, no tracebacks."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from pathlib import Path
+
+from kiosk.settings import ConfigError, load_settings
+
+
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="settings file (default: /etc/balance-kiosk/config.toml if it exists)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="balance-kiosk", description=__doc__)
-    parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="balance-kiosk",
+        description="A kiosk for backward-walking practice beside a support.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the kiosk")
+    _add_config(run)
+    run.add_argument(
+        "--simulate",
+        action="store_true",
+        help="use the emulated sensor and a simulated walker, and mock GPIO pins",
+    )
+    run.add_argument("--data-dir", metavar="DIR", type=Path, help="where session logs are kept")
+    run.set_defaults(handler=_run)
+
+    replay = commands.add_parser(
+        "replay", help="replay a distance trace through the safety loop, printing its events"
+    )
+    replay.add_argument("trace", metavar="TRACE.csv", type=Path)
+    _add_config(replay)
+    replay.set_defaults(handler=_replay)
+
+    config = commands.add_parser("config", help="print a commented settings file")
+    _add_config(config)
+    config.set_defaults(handler=_config)
     return parser
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from kiosk.replay import TraceError, read_trace, write_events
+    from kiosk.safety import SafetyConfig
+
+    config = SafetyConfig.from_settings(load_settings(args.config))
+    try:
+        samples = read_trace(args.trace)
+    except TraceError as error:
+        print(f"balance-kiosk replay: {error}", file=sys.stderr)
+        return 2
+    write_events(samples, config, sys.stdout)
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    from kiosk.settings import render_toml
+
+    sys.stdout.write(render_toml(load_settings(args.config)))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kiosk.terminal_app import run_terminal
+
+    return run_terminal(load_settings(args.config), simulate=args.simulate)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args) or 0)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as error:
+        print(f"balance-kiosk: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,328 @@
+"""The alarm buzzer: alarm patterns by priority, played on a thread of their own.
+
+Patterns follow the shapes of IEC 60601-1-8 (quoted in the project's domain notes): the high
+priority burst is ten pulses grouped 3 + 2, twice; the medium one three pulses; the low one a
+short double chirp. A higher priority breaks through a lower one at once, and a pattern stops
+mid-pulse as soon as its condition clears.
+
+The buzzer also guards the safety loop: once `heartbeat()` has been called, a silence from the
+loop longer than `watchdog_s` sounds the fault pattern by itself, so a hung or crashed safety
+thread is never silent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+
+class Priority(IntEnum):
+    LOW = 1  # reminders, the start-up chirp
+    MEDIUM = 2  # the sensor is not working
+    HIGH = 3  # the walker is out of reach
+
+
+@dataclass(frozen=True)
+class AlarmPattern:
+    """Pulses as (on_s, off_s) pairs; `repeat` plays the burst again while it is active."""
+
+    name: str
+    pulses: tuple[tuple[float, float], ...]
+    tone_hz: float
+    repeat: bool
+
+    @property
+    def burst_s(self) -> float:
+        return sum(on + off for on, off in self.pulses)
+
+
+def _high_burst(pulse: float, gap: float, half_gap: float, rest: float):
+    group_gap = 2 * gap + pulse  # the longer pause between the 3 and the 2
+    half = ((pulse, gap), (pulse, gap), (pulse, group_gap), (pulse, gap), (pulse, half_gap))
+    *first, last = half * 2
+    return (*first, (last[0], rest))
+
+
+PATTERNS: dict[Priority, AlarmPattern] = {
+    Priority.HIGH: AlarmPattern(
+        "out of reach", _high_burst(0.150, 0.100, 0.500, 1.000), tone_hz=880.0, repeat=True
+    ),
+    Priority.MEDIUM: AlarmPattern(
+        "sensor fault", ((0.200, 0.200), (0.200, 0.200), (0.200, 2.500)), tone_hz=660.0, repeat=True
+    ),
+    Priority.LOW: AlarmPattern(
+        "chirp", ((0.100, 0.120), (0.100, 0.0)), tone_hz=520.0, repeat=False
+    ),
+}
+
+
+class BuzzerOutput(Protocol):
+    """What a pattern needs from the hardware: sound a tone, or be quiet."""
+
+    def sound(self, tone_hz: float) -> None: ...
+
+    def quiet(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ActiveBuzzerOutput:
+    """An active buzzer: its tone is fixed (about 2-4 kHz); only on and off can be played."""
+
+    def __init__(self, pin: int | str, pin_factory: Any = None) -> None:
+        from gpiozero import Buzzer
+
+        self.device = Buzzer(pin, pin_factory=pin_factory)
+
+    def sound(self, tone_hz: float) -> None:
+        self.device.on()
+
+    def quiet(self) -> None:
+        self.device.off()
+
+    def close(self) -> None:
+        self.device.close()
+
+
+class TonalBuzzerOutput:
+    """A passive piezo driven with PWM at the pattern's tone (500-900 Hz)."""
+
+    def __init__(self, pin: int | str, pin_factory: Any = None) -> None:
+        from gpiozero import TonalBuzzer
+        from gpiozero.tones import Tone
+
+        # gpiozero's default range (A3-A5, 220-880 Hz) is centred on 440 Hz; centre it on
+        # 700 Hz so the whole 500-900 Hz band is playable.
+        self._tone = Tone
+        self.device = TonalBuzzer(
+            pin,
+            initial_value=None,
+            mid_tone=Tone.from_frequency(700),
+            octaves=1,
+            pin_factory=pin_factory,
+        )
+
+    def sound(self, tone_hz: float) -> None:
+        self.device.play(self._tone.from_frequency(tone_hz))
+
+    def quiet(self) -> None:
+        self.device.stop()
+
+    def close(self) -> None:
+        self.device.close()
+
+
+def make_buzzer_output(kind: str, pin: int | str, pin_factory: Any = None) -> BuzzerOutput:
+    if kind == "active":
+        return ActiveBuzzerOutput(pin, pin_factory)
+    if kind == "tonal":
+        return TonalBuzzerOutput(pin, pin_factory)
+    raise ValueError(f"unknown buzzer kind {kind!r}: use 'active' or 'tonal'")
+
+
+class AlarmBuzzer:
+    """Plays the pattern of the highest active priority; thread-safe."""
+
+    def __init__(
+        self,
+        output: BuzzerOutput,
+        *,
+        watchdog_s: float | None = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        patterns: dict[Priority, AlarmPattern] | None = None,
+    ) -> None:
+        self._output = output
+        self._watchdog_s = watchdog_s
+        self._clock = clock
+        self._patterns = dict(PATTERNS if patterns is None else patterns)
+        self._active: set[Priority] = set()
+        self._chirps = 0
+        self._last_heartbeat: float | None = None
+        self._changed = threading.Condition(threading.RLock())
+        self._closed = False
+        self._sounding = False
+        self._tone_hz = 0.0
+        self._listeners: list[Callable[[bool], None]] = []
+        self._thread = threading.Thread(target=self._run, name="alarm-buzzer", daemon=True)
+        self._thread.start()
+
+    # -- what the safety loop calls -------------------------------------------------------------
+
+    def activate(self, priority: Priority) -> None:
+        """Sound `priority`'s pattern. A new highest alarm starts sounding in the caller's
+        thread, so the signal does not wait for the pattern thread to be scheduled."""
+        with self._changed:
+            if priority in self._active:
+                return
+            louder = not self._active or priority > max(self._active)
+            self._active.add(priority)
+            if louder and priority is not Priority.LOW:
+                self._set_sounding(True, self._patterns[priority].tone_hz)
+            self._changed.notify_all()
+
+    def deactivate(self, priority: Priority) -> None:
+        with self._changed:
+            if priority in self._active:
+                self._active.discard(priority)
+                self._changed.notify_all()
+
+    def chirp(self) -> None:
+        """Play the low-priority pattern once (start-up self-test, reminders)."""
+        with self._changed:
+            self._chirps += 1
+            self._changed.notify_all()
+
+    def heartbeat(self) -> None:
+        """The safety loop is alive; arms the watchdog on first call."""
+        with self._changed:
+            first = self._last_heartbeat is None
+            self._last_heartbeat = self._clock()
+            if first:
+                self._changed.notify_all()
+
+    # -- state for screens and tests -----------------------------------------------------------
+
+    @property
+    def active(self) -> frozenset[Priority]:
+        with self._changed:
+            return frozenset(self._active)
+
+    @property
+    def watchdog_tripped(self) -> bool:
+        with self._changed:
+            return self._watchdog_tripped_locked()
+
+    @property
+    def sounding(self) -> bool:
+        """True while the buzzer is on (for showing every alarm on screen too)."""
+        return self._sounding
+
+    def add_listener(self, callback: Callable[[bool], None]) -> None:
+        """Called with True/False as the buzzer goes on and off (on the buzzer's thread)."""
+        self._listeners.append(callback)
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        self._thread.join(timeout=2.0)
+        self._output.quiet()
+        self._output.close()
+
+    # -- the pattern thread ---------------------------------------------------------------------
+
+    def _watchdog_tripped_locked(self) -> bool:
+        if self._watchdog_s is None or self._last_heartbeat is None:
+            return False
+        return self._clock() - self._last_heartbeat > self._watchdog_s
+
+    def _wanted_locked(self) -> Priority | None:
+        active = set(self._active)
+        if self._watchdog_tripped_locked():
+            active.add(Priority.MEDIUM)
+        if active:
+            return max(active)
+        if self._chirps:
+            return Priority.LOW
+        return None
+
+    def _must_stop_locked(self, priority: Priority) -> bool:
+        if self._closed:
+            return True
+        wanted = self._wanted_locked()
+        if priority is Priority.LOW:  # a chirp finishes unless a real alarm needs the buzzer
+            return wanted is not None and wanted > Priority.LOW
+        return wanted != priority
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                wanted = self._wanted_locked()
+                while wanted is None and not self._closed:
+                    self._changed.wait(timeout=self._poll_interval())
+                    wanted = self._wanted_locked()
+                if self._closed:
+                    return
+                if wanted is Priority.LOW and Priority.LOW not in self._active:
+                    self._chirps -= 1
+            try:
+                self._play(wanted)
+            except Exception:  # a broken pin must not end the alarm thread
+                log.exception("the buzzer failed while playing %s", wanted.name)
+                time.sleep(0.1)
+
+    def _poll_interval(self) -> float | None:
+        # With a watchdog armed, wake up to check it even when nothing changes.
+        if self._watchdog_s is None or self._last_heartbeat is None:
+            return None
+        return min(0.05, self._watchdog_s / 4)
+
+    def _play(self, priority: Priority) -> None:
+        pattern = self._patterns[priority]
+        while True:
+            for on_s, off_s in pattern.pulses:
+                if not self._hold(priority, pattern, on_s, sounding=True):
+                    return
+                if off_s and not self._hold(priority, pattern, off_s, sounding=False):
+                    return
+            if not pattern.repeat:
+                self._set_sounding(False, pattern.tone_hz)
+                return
+
+    def _hold(self, priority: Priority, pattern: AlarmPattern, seconds: float, *, sounding: bool):
+        """Keep the buzzer on or off for `seconds`; False if the pattern must stop now."""
+        self._set_sounding(sounding, pattern.tone_hz)
+        deadline = time.monotonic() + seconds
+        with self._changed:
+            while not self._must_stop_locked(priority):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return True
+                self._changed.wait(timeout=min(remaining, self._poll_interval() or remaining))
+        self._set_sounding(False, pattern.tone_hz)
+        return False
+
+    def _set_sounding(self, on: bool, tone_hz: float) -> None:
+        with self._changed:  # re-entrant: activate() calls this with the lock held
+            if on == self._sounding and (not on or tone_hz == self._tone_hz):
+                return
+            if on:
+                self._output.sound(tone_hz)
+            else:
+                self._output.quiet()
+            self._sounding, self._tone_hz = on, tone_hz
+        for callback in self._listeners:
+            try:
+                callback(on)
+            except Exception:
+                log.exception("a buzzer listener failed")
+
+
+class NullAlarm:
+    """An alarm that only records what it was asked (replay, and where no buzzer exists)."""
+
+    def __init__(self) -> None:
+        self.active: set[Priority] = set()
+        self.chirps = 0
+
+    def activate(self, priority: Priority) -> None:
+        self.active.add(priority)
+
+    def deactivate(self, priority: Priority) -> None:
+        self.active.discard(priority)
+
+    def chirp(self) -> None:
+        self.chirps += 1
+
+    def heartbeat(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

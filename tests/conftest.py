@@ -1,0 +1,59 @@
+"""Shared fixtures: gpiozero's mock pins, the emulated sensor under the real driver."""
+
+from __future__ import annotations
+
+import os
+
+# Screens are drawn by SDL's dummy drivers in tests: no window, no sound card needed.
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import pytest  # noqa: E402
+from gpiozero import Device  # noqa: E402
+from gpiozero.pins.mock import MockFactory, MockPWMPin  # noqa: E402
+
+from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker  # noqa: E402
+
+
+@pytest.fixture
+def mock_factory():
+    """A fresh MockFactory with PWM-capable pins, reset after the test."""
+    factory = MockFactory(pin_class=MockPWMPin)
+    previous = Device.pin_factory
+    Device.pin_factory = factory
+    yield factory
+    factory.reset()
+    Device.pin_factory = previous
+
+
+class FakeClock:
+    """Virtual time for the emulator and the monitor: moves only when slept."""
+
+    def __init__(self, start: float = 100.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def walker() -> FixedWalker:
+    return FixedWalker(450.0)
+
+
+@pytest.fixture
+def chip(walker, clock) -> EmulatedVL53L0X:
+    return EmulatedVL53L0X(walker, period_s=0.033, clock=clock)
+
+
+@pytest.fixture
+def bus(chip) -> EmulatedI2CBus:
+    return EmulatedI2CBus({ADDRESS: chip})

@@ -1,0 +1,192 @@
+"""Alarm patterns, checked on gpiozero's mock pins: states, counts and times."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from hardware.buzzer import (
+    PATTERNS,
+    ActiveBuzzerOutput,
+    AlarmBuzzer,
+    AlarmPattern,
+    Priority,
+    TonalBuzzerOutput,
+    make_buzzer_output,
+)
+
+PIN = 17
+
+
+def wait_until(predicate, limit_s=3.0):
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def on_durations(pin):
+    """How long each pulse lasted, from the mock pin's history of changes."""
+    states = pin.states
+    return [
+        states[i + 1].timestamp
+        for i in range(len(states) - 1)
+        if states[i].state and not states[i + 1].state
+    ]
+
+
+def off_durations(pin):
+    states = pin.states
+    return [
+        states[i + 1].timestamp
+        for i in range(1, len(states) - 1)
+        if not states[i].state and states[i + 1].state
+    ]
+
+
+def test_high_pattern_is_ten_pulses_as_three_plus_two_twice():
+    high = PATTERNS[Priority.HIGH]
+    assert len(high.pulses) == 10 and high.repeat
+    assert all(0.075 <= on <= 0.200 for on, _ in high.pulses)
+    gaps = [off for _, off in high.pulses]
+    short = gaps[0]
+    assert 0.050 <= short <= 0.125
+    # Longer pauses after pulse 3 and 8 (between the 3 and the 2), and between the halves.
+    assert gaps[2] > short and gaps[7] > short and gaps[4] > gaps[2]
+    assert gaps[:2] == gaps[3:4] * 2 == [short, short]
+    medium = PATTERNS[Priority.MEDIUM]
+    assert len(medium.pulses) == 3 and all(0.125 <= on <= 0.250 for on, _ in medium.pulses)
+    low = PATTERNS[Priority.LOW]
+    assert len(low.pulses) <= 2 and not low.repeat
+    assert all(500 <= p.tone_hz <= 900 for p in PATTERNS.values())
+
+
+def test_medium_pattern_plays_three_pulses_on_the_pin(mock_factory):
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory))
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.MEDIUM)
+    time.sleep(1.2)  # one burst: 3 x (200 on + 200 off)
+    buzzer.deactivate(Priority.MEDIUM)
+    assert wait_until(lambda: not pin.state)
+    buzzer.close()
+    ons = on_durations(pin)
+    assert len(ons) == 3
+    assert all(0.195 <= d < 0.300 for d in ons)
+    gaps = off_durations(pin)
+    assert len(gaps) == 2 and all(0.195 <= d < 0.300 for d in gaps)
+
+
+def test_high_pattern_groups_pulses_three_then_two(mock_factory):
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory))
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.HIGH)
+    time.sleep(1.45)  # the first half of the burst: 3 + 2 pulses
+    buzzer.deactivate(Priority.HIGH)
+    assert wait_until(lambda: not pin.state)
+    buzzer.close()
+    ons = on_durations(pin)
+    assert len(ons) == 5 and all(0.145 <= d < 0.250 for d in ons)
+    gaps = off_durations(pin)
+    assert len(gaps) == 4
+    assert all(0.095 <= gaps[i] < 0.200 for i in (0, 1, 3))
+    assert 0.345 <= gaps[2] < 0.450  # the pause between the 3 and the 2
+
+
+def test_alarm_stops_mid_pulse_when_the_condition_clears(mock_factory):
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory))
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.HIGH)
+    assert wait_until(lambda: pin.state)
+    time.sleep(0.05)
+    cleared = time.monotonic()
+    buzzer.deactivate(Priority.HIGH)
+    assert wait_until(lambda: not pin.state)
+    stopped = time.monotonic()
+    buzzer.close()
+    assert not pin.states[-1].state
+    assert on_durations(pin)[0] < 0.150  # cut short, not played to its end
+    assert stopped - cleared < 0.150
+
+
+def test_higher_priority_breaks_through_and_lower_returns(mock_factory):
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory))
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.MEDIUM)
+    assert wait_until(lambda: pin.frequency and abs(pin.frequency - 660) < 5)
+    buzzer.activate(Priority.HIGH)
+    assert wait_until(lambda: pin.frequency and abs(pin.frequency - 880) < 5, 0.5)
+    buzzer.deactivate(Priority.HIGH)
+    assert wait_until(lambda: pin.frequency and abs(pin.frequency - 660) < 5, 3.5)
+    buzzer.deactivate(Priority.MEDIUM)
+    assert wait_until(lambda: not pin.state)
+    buzzer.close()
+
+
+def test_tonal_buzzer_plays_the_tone_at_half_duty(mock_factory):
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory))
+    pin = mock_factory.pin(PIN)
+    buzzer.chirp()
+    assert wait_until(lambda: pin.state == 0.5)
+    assert abs(pin.frequency - 520) < 5
+    assert wait_until(lambda: len([s for s in pin.states if s.state]) == 2 and not pin.state)
+    time.sleep(0.3)
+    buzzer.close()
+    assert [s.state for s in pin.states if s.state] == [0.5, 0.5]  # a chirp is two pulses
+
+
+def test_chirp_plays_once_and_gives_way_to_an_alarm(mock_factory):
+    quick = {
+        Priority.LOW: AlarmPattern("chirp", ((0.3, 0.0),), 520.0, repeat=False),
+        Priority.HIGH: AlarmPattern("high", ((0.05, 0.05),), 880.0, repeat=True),
+    }
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory), patterns=quick)
+    pin = mock_factory.pin(PIN)
+    buzzer.chirp()
+    assert wait_until(lambda: pin.state)
+    buzzer.activate(Priority.HIGH)
+    time.sleep(0.35)
+    buzzer.deactivate(Priority.HIGH)
+    time.sleep(0.1)
+    buzzer.close()
+    assert on_durations(pin)[0] < 0.3  # the chirp was cut short by the real alarm
+    assert len(on_durations(pin)) >= 3
+
+
+def test_watchdog_needs_a_first_heartbeat_then_trips_on_silence(mock_factory):
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory), watchdog_s=0.1)
+    pin = mock_factory.pin(PIN)
+    time.sleep(0.3)
+    assert not buzzer.watchdog_tripped and len(pin.states) == 1  # never armed, quiet
+    for _ in range(10):
+        buzzer.heartbeat()
+        time.sleep(0.02)
+    assert not buzzer.watchdog_tripped and len(pin.states) == 1
+    assert wait_until(lambda: pin.state, 1.0)
+    assert buzzer.watchdog_tripped
+    buzzer.heartbeat()
+    assert wait_until(lambda: not pin.state, 1.0)
+    buzzer.close()
+
+
+def test_close_silences_the_pin(mock_factory):
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory))
+    buzzer.activate(Priority.HIGH)
+    assert wait_until(lambda: mock_factory.pin(PIN).state)
+    buzzer.close()
+    assert not mock_factory.pin(PIN).state
+
+
+def test_unknown_buzzer_kind_is_refused(mock_factory):
+    with pytest.raises(ValueError, match="active.*tonal"):
+        make_buzzer_output("loud", PIN, mock_factory)
+
+
+def test_a_new_alarm_sounds_before_activate_returns(mock_factory):
+    """The alarm signal generation delay is the caller's own call, not a thread hand-off."""
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory))
+    buzzer.activate(Priority.MEDIUM)
+    assert mock_factory.pin(PIN).state
+    buzzer.close()
