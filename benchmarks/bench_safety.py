@@ -82,9 +82,9 @@ def measure(crossings: int, *, load: bool, seed: int = 7) -> dict[str, list[floa
             rises_before, alarms_before = len(pin.rises), len(alarm_times)
             switched = time.monotonic()
             walker.move_to(720.0)
-            if not _wait(lambda: len(pin.rises) > rises_before):
+            if not _wait(lambda n=rises_before: len(pin.rises) > n):
                 raise RuntimeError("the buzzer did not sound within 3 s")
-            _wait(lambda: len(alarm_times) > alarms_before)
+            _wait(lambda n=alarms_before: len(alarm_times) > n)
             rise = pin.rises[rises_before]
             totals.append(rise - switched)
             conditions.append(alarm_times[alarms_before] - switched)
