@@ -23,6 +23,9 @@ from typing import Any, Protocol
 log = logging.getLogger(__name__)
 
 
+MAX_HOLD_S = 30.0  # a caregiver's hold never lasts longer
+
+
 class Priority(IntEnum):
     LOW = 1  # reminders, the start-up chirp
     MEDIUM = 2  # the sensor is not working
@@ -145,6 +148,8 @@ class AlarmBuzzer:
         self._active: set[Priority] = set()
         self._chirps = 0
         self._last_heartbeat: float | None = None
+        self._hold_until: float | None = None
+        self._held = Priority.LOW
         self._changed = threading.Condition(threading.RLock())
         self._closed = False
         self._sounding = False
@@ -162,6 +167,8 @@ class AlarmBuzzer:
             if priority in self._active:
                 return
             louder = not self._active or priority > max(self._active)
+            if self._hold_until is not None and priority <= self._held:
+                louder = False
             self._active.add(priority)
             if louder and priority is not Priority.LOW:
                 self._set_sounding(True, self._patterns[priority].tone_hz)
@@ -178,6 +185,31 @@ class AlarmBuzzer:
         with self._changed:
             self._chirps += 1
             self._changed.notify_all()
+
+    def hold(self, seconds: float = MAX_HOLD_S) -> float:
+        """Silence the alarm now sounding for at most 30 s (a caregiver's "hold").
+
+        A higher priority breaks through; when the hold ends the buzzer chirps and the alarm
+        sounds again if its condition is still there. Returns the hold's length."""
+        seconds = max(0.0, min(seconds, MAX_HOLD_S))
+        with self._changed:
+            self._hold_until = self._clock() + seconds
+            self._held = max(self._active, default=Priority.LOW)
+            self._changed.notify_all()
+        return seconds
+
+    def end_hold(self) -> None:
+        with self._changed:
+            if self._hold_until is not None:
+                self._hold_until = self._clock()
+                self._changed.notify_all()
+
+    @property
+    def hold_remaining_s(self) -> float:
+        with self._changed:
+            if self._hold_until is None:
+                return 0.0
+            return max(0.0, self._hold_until - self._clock())
 
     def heartbeat(self) -> None:
         """The safety loop is alive; arms the watchdog on first call."""
@@ -227,6 +259,12 @@ class AlarmBuzzer:
         active = set(self._active)
         if self._watchdog_tripped_locked():
             active.add(Priority.MEDIUM)
+        if self._hold_until is not None:
+            if self._clock() >= self._hold_until:
+                self._hold_until = None
+                self._chirps += 1  # re-armed: say so
+            else:
+                active = {p for p in active if p > self._held}
         if active:
             return max(active)
         if self._chirps:
@@ -246,6 +284,7 @@ class AlarmBuzzer:
             with self._changed:
                 wanted = self._wanted_locked()
                 while wanted is None and not self._closed:
+                    self._set_sounding(False, self._tone_hz)  # activate() may have started it
                     self._changed.wait(timeout=self._poll_interval())
                     wanted = self._wanted_locked()
                 if self._closed:
@@ -259,7 +298,9 @@ class AlarmBuzzer:
                 time.sleep(0.1)
 
     def _poll_interval(self) -> float | None:
-        # With a watchdog armed, wake up to check it even when nothing changes.
+        # Wake up to check the watchdog and the end of a hold even when nothing changes.
+        if self._hold_until is not None:
+            return 0.05
         if self._watchdog_s is None or self._last_heartbeat is None:
             return None
         return min(0.05, self._watchdog_s / 4)
@@ -311,6 +352,8 @@ class NullAlarm:
     def __init__(self) -> None:
         self.active: set[Priority] = set()
         self.chirps = 0
+        self.sounding = False
+        self.hold_remaining_s = 0.0  # never held
 
     def activate(self, priority: Priority) -> None:
         self.active.add(priority)
@@ -320,6 +363,12 @@ class NullAlarm:
 
     def chirp(self) -> None:
         self.chirps += 1
+
+    def hold(self, seconds: float = MAX_HOLD_S) -> float:
+        return max(0.0, min(seconds, MAX_HOLD_S))
+
+    def end_hold(self) -> None:
+        pass
 
     def heartbeat(self) -> None:
         pass

@@ -139,6 +139,8 @@ class SafetyMonitor:
         self._fault: str | None = None
         self._raw_mm: int | None = None
         self._last_step = now
+        self._armed = True
+        self._alarm_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._publish(now)
@@ -158,6 +160,33 @@ class SafetyMonitor:
         thread = self._thread
         recent = self._clock() - self._last_step < max(1.0, 10 * self.config.stale_s)
         return thread is not None and thread.is_alive() and recent
+
+    # -- arming ---------------------------------------------------------------------------------
+
+    @property
+    def armed(self) -> bool:
+        return self._armed
+
+    def arm(self) -> None:
+        """Sound alarms from now on; one already standing sounds at once."""
+        self._armed = True
+        self._sync_alarm()
+
+    def disarm(self) -> None:
+        """Keep watching and reporting, but sound nothing (nobody is walking)."""
+        self._armed = False
+        self._sync_alarm()
+
+    def _sync_alarm(self) -> None:
+        """Make the buzzer match the state; the lock makes the last caller see the latest."""
+        with self._alarm_lock:
+            armed = self._armed
+            wanted = {
+                Priority.HIGH: armed and self._classifier.zone is ReachZone.OUT_OF_REACH,
+                Priority.MEDIUM: armed and self._fault is not None,
+            }
+            for priority, on in wanted.items():
+                (self.alarm.activate if on else self.alarm.deactivate)(priority)
 
     # -- running --------------------------------------------------------------------------------
 
@@ -242,16 +271,15 @@ class SafetyMonitor:
         self._last_error = None
         if self._fault is not None:
             self._fault = None
-            self.alarm.deactivate(Priority.MEDIUM)
+            self._sync_alarm()
             self._emit(reading.t, EventKind.FAULT_OFF, "sensor readings restored", distance)
         before = self._classifier.zone
         zone = self._classifier.update(distance)
         if zone is not before:
+            self._sync_alarm()
             if zone is ReachZone.OUT_OF_REACH:
-                self.alarm.activate(Priority.HIGH)
                 self._emit(reading.t, EventKind.ALARM_ON, "out of reach", self._filtered())
             else:
-                self.alarm.deactivate(Priority.HIGH)
                 self._emit(reading.t, EventKind.ALARM_OFF, "back within reach", self._filtered())
         self._publish(reading.t)
 
@@ -274,7 +302,7 @@ class SafetyMonitor:
             return
         self._fault = reason
         self._classifier.reset_filter()
-        self.alarm.activate(Priority.MEDIUM)
+        self._sync_alarm()
         self._emit(t, EventKind.FAULT_ON, reason, None)
         self._publish(t)
 

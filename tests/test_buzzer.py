@@ -190,3 +190,32 @@ def test_a_new_alarm_sounds_before_activate_returns(mock_factory):
     buzzer.activate(Priority.MEDIUM)
     assert mock_factory.pin(PIN).state
     buzzer.close()
+
+
+def test_hold_silences_for_at_most_30_s_then_rearms_with_a_chirp(mock_factory, clock):
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.MEDIUM)
+    assert pin.state
+    assert buzzer.hold(120) == 30.0  # clamped
+    assert wait_until(lambda: not pin.state)
+    rises = len([s for s in pin.states if s.state])
+    clock.sleep(29.0)
+    time.sleep(0.3)
+    assert len([s for s in pin.states if s.state]) == rises  # still held
+    assert 0.9 < buzzer.hold_remaining_s <= 1.0
+    clock.sleep(1.5)
+    assert wait_until(lambda: len([s for s in pin.states if s.state]) > rises)
+    assert buzzer.hold_remaining_s == 0.0
+    buzzer.close()
+
+
+def test_a_higher_alarm_breaks_through_a_hold(mock_factory, clock):
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.MEDIUM)
+    buzzer.hold(30)
+    assert wait_until(lambda: not pin.state)
+    buzzer.activate(Priority.HIGH)
+    assert pin.state and abs(pin.frequency - 880) < 5  # sounds before activate returns
+    buzzer.close()

@@ -246,3 +246,20 @@ def test_alive_turns_false_when_the_loop_hangs():
     finally:
         sensor.release.set()
         monitor.stop()
+
+
+def test_disarmed_monitor_reports_but_sounds_nothing_until_armed(bus, clock, walker, chip):
+    alarm = NullAlarm()
+    monitor, events = virtual_monitor(bus, clock, alarm)
+    monitor.disarm()
+    walker.move_to(None)  # nobody in front of the kiosk
+    run_for(monitor, clock, 0.5)
+    assert kinds(events) == ["alarm_on"] and alarm.active == set()
+    monitor.arm()
+    assert alarm.active == {Priority.HIGH}  # an alarm already standing sounds at once
+    monitor.disarm()
+    chip.unplug()
+    run_for(monitor, clock, 0.5)
+    assert kinds(events) == ["alarm_on", "fault_on"] and alarm.active == set()
+    monitor.arm()
+    assert alarm.active == {Priority.HIGH, Priority.MEDIUM}
