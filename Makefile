@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/balance-kiosk run --simulate --data-dir ./data
+	$(VENV)/bin/balance-kiosk run --simulate --windowed --data-dir ./data
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -27,15 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    from kiosk import logs_cli, play_cli, run_command
+
     run = commands.add_parser("run", help="run the kiosk")
     _add_config(run)
-    run.add_argument(
-        "--simulate",
-        action="store_true",
-        help="use the emulated sensor and a simulated walker, and mock GPIO pins",
-    )
-    run.add_argument("--data-dir", metavar="DIR", type=Path, help="where session logs are kept")
-    run.set_defaults(handler=_run)
+    run_command.add_arguments(run)
+    run.set_defaults(handler=run_command.run)
+    play_cli.add_parser(commands)
+    logs_cli.add_parser(commands)
 
     replay = commands.add_parser(
         "replay", help="replay a distance trace through the safety loop, printing its events"
@@ -69,12 +68,6 @@ def _config(args: argparse.Namespace) -> int:
 
     sys.stdout.write(render_toml(load_settings(args.config)))
     return 0
-
-
-def _run(args: argparse.Namespace) -> int:
-    from kiosk.terminal_app import run_terminal
-
-    return run_terminal(load_settings(args.config), simulate=args.simulate)
 
 
 def main(argv: list[str] | None = None) -> int:

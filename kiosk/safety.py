@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -131,6 +131,7 @@ class SafetyMonitor:
         self._sleep = sleep
         self._classifier = ReachClassifier(config.rule)
         self._listeners: list[Listener] = []
+        self._reading_listeners: list[Callable[[float, int | None], None]] = []
         now = clock()
         self._last_usable = now
         self._connected_at = now
@@ -149,6 +150,10 @@ class SafetyMonitor:
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def add_reading_listener(self, listener: Callable[[float, int | None], None]) -> None:
+        """Called on this thread with (time, filtered distance) for each usable reading."""
+        self._reading_listeners.append(listener)
 
     @property
     def status(self) -> SafetyStatus:
@@ -282,6 +287,11 @@ class SafetyMonitor:
             else:
                 self._emit(reading.t, EventKind.ALARM_OFF, "back within reach", self._filtered())
         self._publish(reading.t)
+        for listener in self._reading_listeners:
+            try:
+                listener(reading.t, self._status.distance_mm)
+            except Exception:
+                log.exception("a reading listener failed")
 
     def _check_stale(self, now: float) -> None:
         silent_for = now - self._last_usable
@@ -305,6 +315,11 @@ class SafetyMonitor:
         self._sync_alarm()
         self._emit(t, EventKind.FAULT_ON, reason, None)
         self._publish(t)
+
+    def set_rule(self, rule: ReachRule) -> None:
+        """Use a new reach line (the caregiver changed it); takes effect at the next reading."""
+        self._classifier.rule = rule
+        self.config = replace(self.config, rule=rule)
 
     def _filtered(self) -> int | None:
         value = self._classifier.filtered_mm

@@ -26,12 +26,14 @@ class ConfigError(Exception):
 class Setting:
     key: str  # "section.name"
     default: Any
-    help: str
+    help: str = ""
     unit: str = ""
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[Any, ...] = ()
     why_limited: str = ""
+    label: str = ""  # shown on the caregiver's settings screen; empty: file only
+    step: float = 0  # the screen's - and + change the value by this much
 
     @property
     def section(self) -> str:
@@ -44,6 +46,8 @@ class Setting:
     def allowed(self) -> str:
         if self.choices:
             return "one of " + ", ".join(_toml_value(c) for c in self.choices)
+        if self.minimum is None and self.maximum is None:
+            return "any text" if isinstance(self.default, str) else "any value"
         unit = f" {self.unit}" if self.unit else ""
         return f"{_number(self.minimum)} to {_number(self.maximum)}{unit}"
 
@@ -88,97 +92,126 @@ SCHEMA: tuple[Setting, ...] = (
     Setting(
         "safety.reach_mm",
         600,
-        "How far from the sensor the walker may be and still hold "
-        "the support (arm's reach). Beyond it the alarm sounds.",
-        "mm",
-        150,
-        1200,
+        unit="mm",
+        minimum=150,
+        maximum=1200,
+        step=10,
+        label="Arm's reach",
         why_limited="the sensor is not reliable beyond about 1200 mm",
+        help="How far from the sensor the walker may be and still hold the support (arm's "
+        "reach). Beyond it the alarm sounds.",
     ),
     Setting(
         "safety.margin_mm",
         50,
-        "How much closer than the reach line the walker must come "
-        "back before the alarm stops, so that swaying on the line does not chatter.",
-        "mm",
-        10,
-        300,
+        unit="mm",
+        minimum=10,
+        maximum=300,
+        step=10,
+        label="Return margin",
+        help="How much closer than the reach line the walker must come back before the alarm "
+        "stops, so that swaying on the line does not chatter.",
     ),
     Setting(
         "safety.alarm_delay_readings",
         3,
-        "How many readings in a row must be out of reach "
-        "before the alarm sounds (the alarm condition delay; 3 readings at 33 ms is 0.1 s).",
-        "readings",
-        1,
-        60,
+        unit="readings",
+        minimum=1,
+        maximum=60,
+        step=1,
+        label="Alarm delay",
+        help="How many readings in a row must be out of reach before the alarm sounds (the "
+        "alarm condition delay; 3 readings at 33 ms is 0.1 s).",
     ),
     Setting(
         "safety.fault_after_periods",
         3,
-        "How many sensor periods without a usable reading count as a sensor fault.",
-        "periods",
-        2,
-        6,
+        unit="periods",
+        minimum=2,
+        maximum=6,
         why_limited="a longer wait would leave the walker unwatched",
+        help="How many sensor periods without a usable reading count as a sensor fault.",
     ),
     Setting(
         "sensor.source",
         "auto",
-        "Where distances come from: 'i2c' (the VL53L0X), "
-        "'simulated' (an emulated sensor and walker, for trying the kiosk on a computer) or "
-        "'auto' (i2c on a Raspberry Pi, simulated elsewhere).",
         choices=("auto", "i2c", "simulated"),
+        help="Where distances come from: 'i2c' (the VL53L0X), 'simulated' (an emulated sensor "
+        "and walker, for trying the kiosk on a computer) or 'auto' (i2c on a Raspberry Pi, "
+        "simulated elsewhere).",
     ),
     Setting(
         "sensor.i2c_address",
         0x29,
-        "The sensor's I2C address (41 = 0x29, the chip's default).",
-        "",
-        0x08,
-        0x77,
+        minimum=0x08,
+        maximum=0x77,
+        help="The sensor's I2C address (41 = 0x29, the chip's default).",
     ),
     Setting(
         "sensor.period_ms",
         33,
-        "The sensor's timing budget: one reading every this many "
-        "ms. Longer is steadier, shorter reacts sooner.",
-        "ms",
-        20,
-        100,
+        unit="ms",
+        minimum=20,
+        maximum=100,
+        help="The sensor's timing budget: one reading every this many ms. Longer is steadier, "
+        "shorter reacts sooner.",
     ),
     Setting(
         "sensor.io_timeout_ms",
         100,
-        "How long to wait for the sensor on the bus before calling it a fault.",
-        "ms",
-        20,
-        1000,
+        unit="ms",
+        minimum=20,
+        maximum=1000,
+        help="How long to wait for the sensor on the bus before calling it a fault.",
     ),
     Setting(
         "sensor.xshut_pin",
         -1,
-        "The GPIO pin wired to the sensor's XSHUT, used to reset "
-        "it after a fault; -1 when not wired.",
-        "",
-        -1,
-        27,
+        minimum=-1,
+        maximum=27,
+        help="The GPIO pin wired to the sensor's XSHUT, used to reset it after a fault; -1 "
+        "when not wired.",
     ),
     Setting(
         "buzzer.kind",
         "active",
-        "'active' for a buzzer with its own fixed tone, 'tonal' "
-        "for a passive piezo driven at 500-900 Hz.",
         choices=("active", "tonal"),
+        label="Buzzer type",
+        help="'active' for a buzzer with its own fixed tone, 'tonal' for a passive piezo "
+        "driven at 500-900 Hz.",
     ),
     Setting(
         "buzzer.pin",
         17,
-        "The GPIO pin (BCM number) the buzzer is wired to.",
-        "",
-        4,
-        27,
+        minimum=4,
+        maximum=27,
         why_limited="GPIO 2 and 3 are the sensor's I2C lines",
+        help="The GPIO pin (BCM number) the buzzer is wired to.",
+    ),
+    Setting(
+        "display.rotation",
+        0,
+        unit="degrees",
+        choices=(0, 90, 180, 270),
+        label="Screen rotation",
+        help="Turn the picture and the touch points clockwise by this many degrees, for "
+        "panels mounted turned (KMSDRM does not rotate).",
+    ),
+    Setting(
+        "routine.name",
+        "beginner",
+        help="The routine to play: a folder name under media/routines, or the path of a "
+        "routine folder or manifest.",
+    ),
+    Setting(
+        "routine.rewind_s",
+        3,
+        unit="s",
+        minimum=0,
+        maximum=15,
+        step=1,
+        label="Rewind after a pause",
+        help="How many seconds the video goes back when the walker returns.",
     ),
 )
 
@@ -236,15 +269,40 @@ def _check_together(values: Mapping[str, Any], source: str) -> None:
         )
 
 
-def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
-    """Settings from `path`, else the system config if it exists, else the defaults."""
-    if path is None:
-        config_dir = os.environ.get("CONFIGURATION_DIRECTORY")
-        candidate = Path(config_dir) / "config.toml" if config_dir else SYSTEM_CONFIG
-        if not candidate.exists():
-            return Settings()
-        path = candidate
-    path = Path(path)
+def load_settings(
+    path: str | os.PathLike[str] | None = None, overrides: Path | None = None
+) -> Settings:
+    """Settings from `path`, else the system config if it exists, else the defaults; then
+    the caregiver's changes from `overrides` (kept in the data folder, as /etc is read-only
+    to the kiosk under systemd)."""
+    base = _load_base(path)
+    if overrides is None or not overrides.exists():
+        return base
+    changes = _read_toml(overrides)
+    return Settings(
+        {**dict(base), **_flatten(changes, str(overrides))}, f"{base.source} + {overrides}"
+    )
+
+
+def save_override(overrides: Path, settings: Settings, key: str, value: Any) -> Settings:
+    """Check one change against the schema, write it to the overrides file, return the new
+    settings. Raises ConfigError (and writes nothing) when the value is not allowed."""
+    updated = Settings({**dict(settings), key: value}, settings.source)
+    current = _read_toml(overrides) if overrides.exists() else {}
+    section, name = key.split(".", 1)
+    current.setdefault(section, {})[name] = value
+    lines = ["# Changes made on the kiosk's caregiver screen; they win over config.toml.", ""]
+    for table, values in current.items():
+        lines.append(f"[{table}]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
+        lines.append("")
+    temporary = overrides.with_suffix(".tmp")
+    temporary.write_text("\n".join(lines), encoding="utf-8")
+    os.replace(temporary, overrides)
+    return updated
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -252,10 +310,20 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot be read ({error}).") from None
     try:
-        document = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}. Fix that line.") from None
-    return Settings(_flatten(document, str(path)), str(path))
+
+
+def _load_base(path: str | os.PathLike[str] | None) -> Settings:
+    if path is None:
+        config_dir = os.environ.get("CONFIGURATION_DIRECTORY")
+        candidate = Path(config_dir) / "config.toml" if config_dir else SYSTEM_CONFIG
+        if not candidate.exists():
+            return Settings()
+        path = candidate
+    path = Path(path)
+    return Settings(_flatten(_read_toml(path), str(path)), str(path))
 
 
 def _flatten(document: Mapping[str, Any], source: str) -> dict[str, Any]:

@@ -1,0 +1,196 @@
+"""WebVTT captions: a small, forgiving parser and the large-type overlay drawn over the video.
+
+Only what the routines need is read: cue timings, multi-line cue text, cue identifiers.
+NOTE, STYLE and REGION blocks are skipped, cue settings and inline tags are dropped, and a
+malformed cue is logged and skipped rather than losing the whole file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygame
+
+logger = logging.getLogger(__name__)
+
+_TIMESTAMP = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
+_TIMING = re.compile(rf"^\s*{_TIMESTAMP}\s+-->\s+{_TIMESTAMP}(?:\s+.*)?$")
+_TAG = re.compile(r"<[^>]*>")
+
+
+class CaptionError(ValueError):
+    """The captions file cannot be read at all."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One caption: shown from `start_s` (inclusive) to `end_s` (exclusive)."""
+
+    start_s: float
+    end_s: float
+    text: str
+
+
+def _seconds(hours: str | None, minutes: str, seconds: str, fraction: str) -> float:
+    millis = int(fraction.ljust(3, "0"))
+    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + millis / 1000
+
+
+def _clean(line: str) -> str:
+    return html.unescape(_TAG.sub("", line)).strip()
+
+
+def parse_webvtt(text: str, source: str = "captions") -> list[Cue]:
+    """Parse WebVTT text into cues sorted by start time."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    blocks = re.split(r"\n[ \t]*\n", text)
+    if not blocks or not blocks[0].lstrip().startswith("WEBVTT"):
+        logger.warning("%s: no WEBVTT header; reading the cues anyway", source)
+    cues: list[Cue] = []
+    for block in blocks:
+        lines = [line for line in block.split("\n") if line.strip()]
+        if not lines:
+            continue
+        head = lines[0].lstrip()
+        if head.startswith(("WEBVTT", "NOTE", "STYLE", "REGION")):
+            continue
+        timing_at = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
+        if timing_at is None:
+            logger.warning("%s: skipping a block without a cue timing: %.40r", source, lines[0])
+            continue
+        match = _TIMING.match(lines[timing_at])
+        if match is None:
+            logger.warning(
+                "%s: skipping a cue with a bad timing line: %r", source, lines[timing_at]
+            )
+            continue
+        start = _seconds(*match.groups()[:4])
+        end = _seconds(*match.groups()[4:])
+        if end <= start:
+            logger.warning(
+                "%s: skipping a cue that ends before it starts: %r", source, lines[timing_at]
+            )
+            continue
+        body = "\n".join(filter(None, (_clean(line) for line in lines[timing_at + 1 :])))
+        if body:
+            cues.append(Cue(start, end, body))
+    cues.sort(key=lambda cue: cue.start_s)
+    return cues
+
+
+def load_captions(path: str | Path) -> list[Cue]:
+    """Read a WebVTT file; raise CaptionError if it cannot be read."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CaptionError(f"{path}: cannot read captions ({err}); check the file") from err
+    return parse_webvtt(text, source=str(path))
+
+
+class CaptionTrack:
+    """Finds the cue showing at a given time."""
+
+    def __init__(self, cues: Iterable[Cue]) -> None:
+        self.cues = sorted(cues, key=lambda cue: cue.start_s)
+        self._starts = [cue.start_s for cue in self.cues]
+        self._longest = max((cue.end_s - cue.start_s for cue in self.cues), default=0.0)
+
+    def __len__(self) -> int:
+        return len(self.cues)
+
+    def at(self, position_s: float) -> Cue | None:
+        """The cue showing at `position_s`; when cues overlap, the one that started last."""
+        index = bisect.bisect_right(self._starts, position_s) - 1
+        # Walk back over cues that could still be showing: none started before the longest
+        # cue's length ago.
+        while index >= 0 and self._starts[index] > position_s - self._longest - 1e-9:
+            if position_s < self.cues[index].end_s:
+                return self.cues[index]
+            index -= 1
+        return None
+
+
+# Colours and sizes of the overlay. The box alpha keeps white text at a contrast of about
+# 11:1 even over a pure white picture (WCAG asks 7:1 for enhanced contrast).
+TEXT_COLOUR = (255, 255, 255)
+BOX_COLOUR = (0, 0, 0, 200)
+MIN_FONT_PX = 32
+
+
+def caption_font_px(target_height: int) -> int:
+    """Caption type size for a picture area `target_height` pixels tall: never below 32 px."""
+    return max(MIN_FONT_PX, round(target_height / 15))
+
+
+class CaptionOverlay:
+    """Draws a cue in large white type on a dark translucent box near the bottom of the picture.
+
+    The rendered box is cached per text and size, so redrawing the same cue costs one blit.
+    """
+
+    def __init__(self, font_path: str | None = None) -> None:
+        self._font_path = font_path
+        self._fonts: dict[int, pygame.font.Font] = {}
+        self._cache_key: tuple[str, int, int] | None = None
+        self._cache: pygame.Surface | None = None
+
+    def _font(self, size: int) -> pygame.font.Font:
+        if size not in self._fonts:
+            if not pygame.font.get_init():
+                pygame.font.init()
+            self._fonts[size] = pygame.font.Font(self._font_path, size)
+        return self._fonts[size]
+
+    def render(self, text: str, area_width: int, area_height: int) -> pygame.Surface:
+        """The caption box for `text`, wrapped to fit `area_width`."""
+        size = caption_font_px(area_height)
+        key = (text, area_width, size)
+        if key == self._cache_key and self._cache is not None:
+            return self._cache
+        font = self._font(size)
+        pad = max(8, size // 3)
+        lines = wrap_text(text, font, max(size * 4, area_width - 4 * pad))
+        rendered = [font.render(line, True, TEXT_COLOUR) for line in lines]
+        width = max(s.get_width() for s in rendered) + 2 * pad
+        line_h = font.get_linesize()
+        box = pygame.Surface((width, line_h * len(rendered) + 2 * pad), pygame.SRCALPHA)
+        box.fill(BOX_COLOUR)
+        for row, surf in enumerate(rendered):
+            box.blit(surf, ((width - surf.get_width()) // 2, pad + row * line_h))
+        self._cache_key, self._cache = key, box
+        return box
+
+    def draw(
+        self, surface: pygame.Surface, area: pygame.Rect, picture: pygame.Rect, text: str
+    ) -> pygame.Rect:
+        """Draw `text` centred over the lower part of `picture`, sized and wrapped to `area`."""
+        box = self.render(text, area.width, area.height)
+        margin = max(8, area.height // 30)
+        bottom = min(picture.bottom, area.bottom) - margin
+        x = area.centerx - box.get_width() // 2
+        y = max(area.top, bottom - box.get_height())
+        return surface.blit(box, (x, y))
+
+
+def wrap_text(text: str, font: pygame.font.Font, max_width: int) -> list[str]:
+    """Greedy word wrap; the cue's own line breaks are kept."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for word in paragraph.split():
+            trial = f"{current} {word}" if current else word
+            if current and font.size(trial)[0] > max_width:
+                lines.append(current)
+                current = word
+            else:
+                current = trial
+        if current:
+            lines.append(current)
+    return lines or [""]

@@ -1,0 +1,126 @@
+"""The caregiver PIN: kept only as a salted scrypt hash; five wrong tries lock it for 5 minutes.
+
+The lockout is stored with the hash, so turning the kiosk off and on does not reset it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MAX_TRIES = 5
+LOCKOUT_S = 300.0
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+class PinError(ValueError):
+    """A PIN that cannot be used; the message says what a PIN must look like."""
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    ok: bool
+    tries_left: int = MAX_TRIES
+    locked_for_s: float = 0.0
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return "PIN accepted"
+        if self.locked_for_s > 0:
+            minutes = int(self.locked_for_s // 60)
+            seconds = int(self.locked_for_s % 60)
+            return f"Too many wrong PINs. Try again in {minutes}:{seconds:02d}."
+        return f"Wrong PIN. {self.tries_left} tries left."
+
+
+def _hash(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+
+
+class PinLock:
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self._clock = clock
+        self._state = self._load()
+
+    @property
+    def has_pin(self) -> bool:
+        return "hash" in self._state
+
+    def set_pin(self, pin: str) -> None:
+        if not (pin.isdigit() and 4 <= len(pin) <= 8):
+            raise PinError("A PIN is 4 to 8 digits.")
+        salt = secrets.token_bytes(16)
+        self._state = {
+            "algorithm": "scrypt",
+            **_SCRYPT,
+            "salt": salt.hex(),
+            "hash": _hash(pin, salt, **_SCRYPT).hex(),
+            "failures": 0,
+            "locked_until": 0.0,
+        }
+        self._save()
+
+    def locked_for(self) -> float:
+        return max(0.0, float(self._state.get("locked_until", 0.0)) - self._clock())
+
+    def check(self, pin: str) -> PinCheck:
+        locked = self.locked_for()
+        if locked > 0:
+            return PinCheck(False, 0, locked)
+        if not self.has_pin:
+            return PinCheck(False, MAX_TRIES)
+        state = self._state
+        expected = bytes.fromhex(state["hash"])
+        given = _hash(pin, bytes.fromhex(state["salt"]), state["n"], state["r"], state["p"])
+        if hmac.compare_digest(given, expected):
+            state["failures"] = 0
+            self._save()
+            return PinCheck(True)
+        state["failures"] = int(state.get("failures", 0)) + 1
+        if state["failures"] >= MAX_TRIES:
+            state["failures"] = 0
+            state["locked_until"] = self._clock() + LOCKOUT_S
+            self._save()
+            log.warning(
+                "caregiver PIN locked for %.0f s after %d wrong tries", LOCKOUT_S, MAX_TRIES
+            )
+            return PinCheck(False, 0, LOCKOUT_S)
+        self._save()
+        return PinCheck(False, MAX_TRIES - state["failures"])
+
+    def _load(self) -> dict:
+        try:
+            state = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as error:
+            # An unreadable PIN file must not lock caregivers out for good: start afresh,
+            # keep the old file aside for whoever looks into it.
+            log.error("cannot read the caregiver PIN file %s: %s", self.path, error)
+            with contextlib.suppress(OSError):
+                self.path.replace(self.path.with_suffix(".unreadable"))
+            return {}
+        return state if isinstance(state, dict) and "salt" in state else {}
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            json.dump(self._state, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self.path)

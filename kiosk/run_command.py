@@ -1,0 +1,319 @@
+"""`balance-kiosk run`: build the real parts from the settings and run the screen loop.
+
+This and kiosk/wiring.py are the only places that choose the real parts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.settings import Settings, load_settings, save_override
+
+log = logging.getLogger(__name__)
+
+WINDOW_SIZE = (1024, 600)
+SCREENSHOT_PIN = "2468"  # the scripted sessions' caregiver PIN, in their own data folder
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help="the emulated sensor, a simulated walker and mock GPIO pins",
+    )
+    parser.add_argument("--data-dir", metavar="DIR", help="where session logs are kept")
+    parser.add_argument("--windowed", action="store_true", help="a window, not full screen")
+    parser.add_argument(
+        "--size",
+        metavar="WxH",
+        default=None,
+        help=f"window size (default {WINDOW_SIZE[0]}x{WINDOW_SIZE[1]})",
+    )
+    parser.add_argument(
+        "--headless", action="store_true", help="no screen or sound card: SDL's dummy drivers"
+    )
+    parser.add_argument(
+        "--script", metavar="NAME", help="play a scripted session: walk, drift, unplug or caregiver"
+    )
+    parser.add_argument(
+        "--screenshots", metavar="DIR", type=Path, help="save a screenshot of every screen here"
+    )
+    parser.add_argument(
+        "--terminal", action="store_true", help="show only the safety loop in the terminal"
+    )
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.terminal:
+        from kiosk.terminal_app import run_terminal
+
+        return run_terminal(load_settings(args.config), simulate=args.simulate)
+    script, screenshots = args.script, args.screenshots
+    no_screen = os.environ.get("SDL_VIDEODRIVER") in (None, "x11", "wayland") and not (
+        _has_display()
+    )
+    if args.windowed and no_screen and not args.headless and not script:
+        # `make run` on a machine without a desktop: show what the kiosk does anyway.
+        script = "drift"
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        screenshots = screenshots or Path(args.data_dir or "data") / f"screenshots-{stamp}"
+        args.headless = True
+        print(
+            "No display found (DISPLAY and WAYLAND_DISPLAY are unset): playing the 'drift' "
+            f"session headless; screenshots go to {screenshots}/"
+        )
+    if script and script not in _scripts():
+        print(
+            f"balance-kiosk run: unknown script {script!r}; use one of {', '.join(_scripts())}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.headless:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        os.environ["SDL_AUDIODRIVER"] = "dummy"
+    data_dir = _data_dir(args, scripted=bool(script))
+    return _run_kiosk(args, data_dir, script, screenshots)
+
+
+def _scripts() -> list[str]:
+    from kiosk.scripted import SCRIPTS
+
+    return list(SCRIPTS)
+
+
+def _data_dir(args: argparse.Namespace, *, scripted: bool) -> Path:
+    from kiosk.data_dir import resolve_data_dir
+
+    if scripted and args.data_dir is None:
+        # A scripted session must not mix into a real walker's log.
+        return Path(tempfile.mkdtemp(prefix="balance-kiosk-script-"))
+    return resolve_data_dir(args.data_dir)
+
+
+def _run_kiosk(
+    args: argparse.Namespace, data_dir: Path, script: str | None, screenshots: Path | None
+) -> int:
+    import pygame
+
+    from kiosk.app import KioskApp
+    from kiosk.pin_lock import PinLock
+    from kiosk.session_store import SessionStore
+    from kiosk.ui.caregiver import CaregiverArea, CaregiverTools
+    from kiosk.ui.display import Rotation
+    from kiosk.ui.simulator_panel import HEIGHT as PANEL_HEIGHT
+    from kiosk.ui.simulator_panel import SimulatorPanel
+    from kiosk.wiring import build_safety
+
+    overrides = data_dir / "settings.toml"
+    holder = _SettingsHolder(load_settings(args.config, overrides), overrides)
+    settings = holder.settings
+    simulate = args.simulate or bool(script)
+    store = SessionStore.open(data_dir / "sessions.db")
+    pin = PinLock(data_dir / "caregiver_pin.json")
+    if script and not pin.has_pin:
+        pin.set_pin(SCREENSHOT_PIN)
+    routine, routine_problem = _load_routine(settings["routine.name"])
+
+    pygame.display.init()
+    pygame.font.init()
+    _init_sound()
+    pygame.display.set_caption("balance-kiosk")
+    pygame.mouse.set_visible(args.windowed or simulate)
+    size = _window_size(args)
+    parts = build_safety(settings, simulate=simulate)
+    show_panel = parts.simulation is not None and args.windowed and not args.headless
+    if args.windowed or args.headless:
+        display = pygame.display.set_mode((size[0], size[1] + (PANEL_HEIGHT if show_panel else 0)))
+    else:
+        display = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+        size = display.get_size()
+    rotation = Rotation(settings["display.rotation"], size)
+    monitor, buzzer = parts.monitor, parts.buzzer
+    result = monitor.self_test()
+    log.info("self-test: %s", result.message)
+    monitor.disarm()  # nobody walks yet
+    monitor.start()
+
+    app_holder: dict[str, Any] = {}
+
+    def save_setting(key: str, value: Any) -> str:
+        return holder.save(key, value, monitor)
+
+    tools = CaregiverTools(
+        pin=pin,
+        monitor=monitor,
+        buzzer=buzzer,
+        store=store,
+        settings=lambda: holder.settings,
+        save_setting=save_setting,
+        export_to_usb=lambda: _export(store),
+        acknowledge_fault=lambda: app_holder["app"].acknowledge_fault(),
+        fault_pending=lambda: app_holder["app"].fault_pending(),
+    )
+    simulator = None
+    if parts.simulation is not None:
+        simulator = SimulatorPanel(parts.simulation, display, size[1]) if show_panel else None
+    app = KioskApp(
+        display=display,
+        rotation=rotation,
+        monitor=monitor,
+        buzzer=buzzer,
+        store=store,
+        routine=routine,
+        routine_problem=routine_problem,
+        caregiver=CaregiverArea(tools),
+        make_player=_player_factory(),
+        simulator=simulator,
+        settings=lambda: holder.settings,
+    )
+    app_holder["app"] = app
+    if parts.simulation is not None and simulator is None:
+        app.simulator = _Headless(parts.simulation)
+    runner = None
+    if script:
+        from kiosk.scripted import SCRIPTS, ScriptRunner
+
+        runner = ScriptRunner(SCRIPTS[script], screenshots, time.monotonic())
+        app.hooks.append(runner)
+    elif screenshots:
+        from kiosk.scripted import ScriptRunner
+
+        app.hooks.append(ScriptRunner([], screenshots, time.monotonic()))
+    _install_signals(app)
+    try:
+        app.run()
+    finally:
+        if app.flow.walking:
+            from kiosk.flow import Ending
+
+            app.finish_routine(Ending.STOPPED)
+        parts.close()
+        if runner is not None:
+            _print_summary(store, data_dir, runner)
+        store.close()
+        pygame.quit()
+    return 1 if runner is not None and runner.failure else 0
+
+
+class _Headless:
+    """The simulator's handles without its on-screen strip (headless scripted sessions)."""
+
+    def __init__(self, simulation: Any) -> None:
+        self.simulation = simulation
+
+    def owns(self, point: tuple[int, int]) -> bool:
+        return False
+
+    def handle(self, event: Any) -> bool:
+        return False
+
+    def update(self, buzzer_on: bool) -> None:
+        pass
+
+
+class _SettingsHolder:
+    """The settings in force, and the caregiver's changes saved to the data folder."""
+
+    def __init__(self, settings: Settings, overrides: Path) -> None:
+        self.settings = settings
+        self.overrides = overrides
+
+    def save(self, key: str, value: Any, monitor: Any) -> str:
+        from kiosk.reach import ReachRule
+
+        self.settings = save_override(self.overrides, self.settings, key, value)
+        if key.startswith("safety."):
+            monitor.set_rule(
+                ReachRule(
+                    self.settings["safety.reach_mm"],
+                    self.settings["safety.margin_mm"],
+                    self.settings["safety.alarm_delay_readings"],
+                )
+            )
+            return f"Saved: {key} = {value}. In use now."
+        return f"Saved: {key} = {value}. Restart the kiosk to use it."
+
+
+def _window_size(args: argparse.Namespace) -> tuple[int, int]:
+    if not args.size:
+        return WINDOW_SIZE
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"balance-kiosk run: --size {args.size!r} is not WIDTHxHEIGHT") from None
+    return width, height
+
+
+def _init_sound() -> None:
+    import pygame
+
+    try:
+        pygame.mixer.init(frequency=44100, size=-16, channels=2, buffer=1024)
+    except pygame.error as error:
+        # The buzzer is the alarm; the speakers are a nicety. Go on without them.
+        log.warning("no sound output (%s): the routine plays silently", error)
+
+
+def _load_routine(name: str) -> tuple[Any, str | None]:
+    from kiosk.routine import RoutineError, find_routine, load_routine
+
+    try:
+        return load_routine(find_routine(name)), None
+    except RoutineError as error:
+        log.error("%s", error)
+        return None, f"The routine cannot be loaded: {error}"
+
+
+def _player_factory():
+    from kiosk.player import RoutinePlayer
+
+    return RoutinePlayer.from_routine
+
+
+def _export(store: Any) -> str:
+    from kiosk.log_export import ExportError, export_to_usb
+
+    try:
+        path = export_to_usb(store)
+    except ExportError as error:
+        return f"Export failed: {error}"
+    if path is None:
+        return "No USB stick found. Plug one in and try again."
+    return f"Exported to the USB stick as {path.name}."
+
+
+def _install_signals(app: Any) -> None:
+    def stop(signum: int, frame: Any) -> None:
+        log.info("signal %d: stopping", signum)
+        app.stop()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+
+
+def _print_summary(store: Any, data_dir: Path, runner: Any) -> None:
+    page = store.list_sessions(page_size=5)
+    print(f"session log: {data_dir / 'sessions.db'}")
+    for s in page.sessions:
+        print(
+            f"session {s.id}: {s.minutes_walked:.1f} min walked, {s.reminders} reminders, "
+            f"longest out of reach {s.longest_out_of_reach_s:.1f} s, "
+            f"{s.faults} sensor faults, ended {s.ended_how}"
+        )
+    for path in runner.shots:
+        print(f"screenshot: {path}")
+    if runner.failure:
+        print(f"script failed: {runner.failure}", file=sys.stderr)

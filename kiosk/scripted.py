@@ -1,0 +1,175 @@
+"""Scripted sessions for tests, docs and a computer without a screen.
+
+A script is a list of steps; each waits, then acts the way a walker or caregiver would:
+tapping the real buttons, moving the simulated walker, unplugging the emulated sensor.
+A screenshot of every screen is saved as it appears.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pygame
+
+log = logging.getLogger(__name__)
+
+Action = Callable[[Any], bool | None]  # True: play this step again after its wait
+
+
+@dataclass(frozen=True)
+class Step:
+    wait_s: float
+    describe: str
+    act: Action
+
+
+def tap(action: str) -> Action:
+    return lambda app: app.tap(action)
+
+
+def walker_at(distance_mm: float | None) -> Action:
+    return lambda app: app.simulator.simulation.walker.move_to(distance_mm)
+
+
+def unplug(app: Any) -> None:
+    app.simulator.simulation.chip.unplug()
+
+
+def replug(app: Any) -> None:
+    app.simulator.simulation.chip.replug()
+
+
+def skip_to_end(app: Any) -> None:
+    """Fast-forward to the last seconds of the video, as if the walker had walked it all."""
+    if app.player is not None:
+        app.player.seek(max(0.0, app.player.duration_s - 3.0))
+
+
+def enter_pin(pin: str) -> Action:
+    def act(app: Any) -> None:
+        for digit in pin:
+            app.tap(f"digit:{digit}")
+        app.tap("enter")
+
+    return act
+
+
+def open_caregiver(app: Any) -> None:
+    app.caregiver.show()
+
+
+def read_safety_points(app: Any) -> bool:
+    """Tap Next while there is another page of safety points, then 'I am holding on'.
+    Returns True to be played again after its wait (the next page is drawn meanwhile)."""
+    if any(b.action == "more" for b in app.buttons):
+        app.tap("more")
+        return True
+    app.tap("holding")
+    return False
+
+
+_START = [
+    Step(1.0, "tap Start", tap("start")),
+    Step(1.0, "read the safety points and tap 'I am holding on'", read_safety_points),
+]
+
+SCRIPTS: dict[str, list[Step]] = {
+    "walk": [
+        Step(0.5, "walker stands within reach", walker_at(450.0)),
+        *_START,
+        Step(4.0, "routine plays", lambda app: None),
+        Step(4.0, "skip to the last seconds", skip_to_end),
+        Step(6.0, "tap Done", tap("done")),
+        Step(1.0, "end", lambda app: None),
+    ],
+    "drift": [
+        Step(0.5, "walker stands within reach", walker_at(450.0)),
+        *_START,
+        Step(5.0, "walker drifts out of reach", walker_at(760.0)),
+        Step(3.0, "walker comes back", walker_at(460.0)),
+        Step(5.0, "tap Pause", tap("pause")),
+        Step(1.5, "tap Resume", tap("resume")),
+        Step(2.0, "tap Stop", tap("stop")),
+        Step(2.0, "tap Done", tap("done")),
+        Step(0.5, "end", lambda app: None),
+    ],
+    "unplug": [
+        Step(0.5, "walker stands within reach", walker_at(450.0)),
+        *_START,
+        Step(5.0, "sensor unplugged", unplug),
+        Step(2.0, "sensor plugged back", replug),
+        Step(1.5, "caregiver taps OK", tap("acknowledge")),
+        Step(1.0, "caregiver enters the PIN", enter_pin("2468")),
+        Step(1.0, "caregiver acknowledges", tap("acknowledge")),
+        Step(5.0, "tap Stop", tap("stop")),
+        Step(2.0, "tap Done", tap("done")),
+        Step(0.5, "end", lambda app: None),
+    ],
+    "caregiver": [
+        Step(0.5, "open the caregiver area", open_caregiver),
+        Step(1.0, "enter the PIN", enter_pin("2468")),
+        Step(1.0, "settings", tap("page:settings")),
+        Step(1.0, "back", tap("page:menu")),
+        Step(0.5, "calibrate", tap("page:calibrate")),
+        Step(1.0, "back", tap("page:menu")),
+        Step(0.5, "sessions", tap("page:sessions")),
+        Step(1.0, "back", tap("page:menu")),
+        Step(0.5, "weekly", tap("page:weekly")),
+        Step(1.0, "back", tap("page:menu")),
+        Step(0.5, "close", tap("close")),
+        Step(0.5, "end", lambda app: None),
+    ],
+}
+
+
+class ScriptRunner:
+    """A frame hook that plays a script and photographs each new screen."""
+
+    def __init__(self, steps: list[Step], screenshots: Path | None, start: float) -> None:
+        self.steps = list(steps)
+        self.screenshots = screenshots
+        self.done = False
+        self.failure: str | None = None
+        self.shots: list[Path] = []
+        self._next_at = start + self.steps[0].wait_s if self.steps else start
+        self._last_screen: str | None = None
+        self._shoot_at: float | None = None
+        if screenshots is not None:
+            screenshots.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, app: Any, now: float) -> None:
+        screen = app.current_screen
+        if screen == "before_start" and app.flow.safety_page:
+            screen = f"before_start-{app.flow.safety_page + 1}"
+        if screen != self._last_screen:
+            self._last_screen = screen
+            self._shoot_at = now + 0.7  # let the video show a picture first
+        if self._shoot_at is not None and now >= self._shoot_at:
+            self._shoot_at = None
+            self._screenshot(app, screen)
+        if not self.steps or now < self._next_at:
+            return
+        step = self.steps.pop(0)
+        log.info("script: %s", step.describe)
+        try:
+            if step.act(app):
+                self.steps.insert(0, step)
+        except LookupError as error:
+            self.failure = f"step '{step.describe}' failed: {error}"
+            self.steps.clear()
+        if self.steps:
+            self._next_at = now + self.steps[0].wait_s
+        else:
+            self.done = True
+            app.stop()
+
+    def _screenshot(self, app: Any, screen: str) -> None:
+        if self.screenshots is None:
+            return
+        path = self.screenshots / f"{len(self.shots) + 1:02d}-{screen}.png"
+        pygame.image.save(app.display, str(path))
+        self.shots.append(path)

@@ -1,0 +1,1 @@
+"""The touchscreen: theme, layout, widgets, screens and input."""

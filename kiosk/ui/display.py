@@ -1,0 +1,47 @@
+"""The picture's rotation, for panels that KMSDRM does not rotate.
+
+Screens draw on a logical surface the right way up; `present()` turns it onto the display,
+and touch points are turned back the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+ROTATIONS = (0, 90, 180, 270)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    degrees: int  # clockwise, as the panel is mounted
+    physical_size: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        if self.degrees not in ROTATIONS:
+            raise ValueError(f"rotation must be one of {ROTATIONS}, not {self.degrees}")
+
+    @property
+    def logical_size(self) -> tuple[int, int]:
+        width, height = self.physical_size
+        return (height, width) if self.degrees in (90, 270) else (width, height)
+
+    def to_logical(self, point: tuple[float, float]) -> tuple[int, int]:
+        x, y = point
+        width, height = self.physical_size
+        if self.degrees == 90:
+            x, y = y, width - 1 - x
+        elif self.degrees == 180:
+            x, y = width - 1 - x, height - 1 - y
+        elif self.degrees == 270:
+            x, y = height - 1 - y, x
+        return int(x), int(y)
+
+    def present(self, logical: pygame.Surface, display: pygame.Surface) -> None:
+        if self.degrees == 0:
+            if logical is not display:
+                display.blit(logical, (0, 0))
+            return
+        # pygame rotates counter-clockwise for positive angles
+        display.blit(pygame.transform.rotate(logical, -self.degrees), (0, 0))

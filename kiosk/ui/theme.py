@@ -1,0 +1,75 @@
+"""Colours, type sizes and fonts chosen for older eyes: large, plain, high contrast (>= 7:1)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pygame
+
+Colour = tuple[int, int, int]
+
+BACKGROUND: Colour = (16, 20, 24)
+TEXT: Colour = (255, 255, 255)
+MUTED_TEXT: Colour = (214, 220, 226)
+PANEL: Colour = (43, 52, 64)
+GO: Colour = (14, 90, 30)  # start, resume
+PRIMARY: Colour = (255, 212, 0)  # yellow buttons with dark text
+PRIMARY_TEXT: Colour = (0, 0, 0)
+ALERT: Colour = (122, 0, 0)  # out of reach: white on dark red
+FAULT: Colour = (255, 212, 0)  # sensor fault: black on yellow
+FAULT_TEXT: Colour = (0, 0, 0)
+GAUGE_SAFE: Colour = (60, 200, 90)
+GAUGE_OUT: Colour = (255, 90, 90)
+
+# (text, background) pairs the screens use; the tests check each is at least 7:1.
+PAIRS: dict[str, tuple[Colour, Colour]] = {
+    "body": (TEXT, BACKGROUND),
+    "muted": (MUTED_TEXT, BACKGROUND),
+    "panel": (TEXT, PANEL),
+    "go": (TEXT, GO),
+    "primary": (PRIMARY_TEXT, PRIMARY),
+    "alert": (TEXT, ALERT),
+    "fault": (FAULT_TEXT, FAULT),
+}
+
+_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+
+
+def _luminance(colour: Colour) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: Colour, b: Colour) -> float:
+    """WCAG contrast ratio of two colours."""
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@cache
+def font(size: int, bold: bool = False) -> pygame.font.Font:
+    """DejaVu Sans where installed (Raspberry Pi OS has it), else pygame's own font.
+
+    `size` is the line height in pixels, so "32 px text" means what it says."""
+    if not pygame.font.get_init():
+        pygame.font.init()
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    for folder in _FONT_DIRS:
+        if (folder / name).exists():
+            return _sized(str(folder / name), size)
+    return _sized(None, size)
+
+
+def _sized(path: str | None, size: int) -> pygame.font.Font:
+    # Fonts differ in how tall a "size" is; grow the size until the line is tall enough.
+    points = size
+    candidate = pygame.font.Font(path, points)
+    while candidate.get_height() < size:
+        points += 1
+        candidate = pygame.font.Font(path, points)
+    return candidate

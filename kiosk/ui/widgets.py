@@ -1,0 +1,115 @@
+"""Buttons, wrapped text and the distance gauge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+from kiosk.ui import theme
+from kiosk.ui.layout import Layout
+
+_STYLES = {
+    "go": (theme.GO, theme.TEXT),
+    "primary": (theme.PRIMARY, theme.PRIMARY_TEXT),
+    "panel": (theme.PANEL, theme.TEXT),
+    "fault": (theme.BACKGROUND, theme.TEXT),
+}
+
+
+@dataclass(frozen=True)
+class Button:
+    rect: pygame.Rect
+    label: str
+    action: str
+    style: str = "panel"
+
+    def hit(self, point: tuple[int, int]) -> bool:
+        return self.rect.collidepoint(point)
+
+
+def draw_button(surface: pygame.Surface, button: Button, layout: Layout) -> Button:
+    fill, ink = _STYLES[button.style]
+    radius = round(14 * layout.scale)
+    pygame.draw.rect(surface, fill, button.rect, border_radius=radius)
+    pygame.draw.rect(surface, theme.TEXT, button.rect, width=3, border_radius=radius)
+    size = layout.body_px
+    label_font = theme.font(size, bold=True)
+    while label_font.size(button.label)[0] > button.rect.width - 24 and size > 24:
+        size -= 2  # a long label on a narrow button; never below legible
+        label_font = theme.font(size, bold=True)
+    image = label_font.render(button.label, True, ink)
+    surface.blit(image, image.get_rect(center=button.rect.center))
+    return button
+
+
+def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}".strip()
+            if font.size(candidate)[0] <= width or not line:
+                line = candidate
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return lines
+
+
+def draw_text(
+    surface: pygame.Surface,
+    text: str,
+    rect: pygame.Rect,
+    size: int,
+    colour: theme.Colour = theme.TEXT,
+    *,
+    bold: bool = False,
+    centre: bool = False,
+) -> int:
+    """Draw wrapped text from the top of `rect`; returns the y below the last line."""
+    text_font = theme.font(size, bold)
+    y = rect.top
+    for line in wrap(text, text_font, rect.width):
+        image = text_font.render(line, True, colour)
+        x = rect.centerx - image.get_width() // 2 if centre else rect.left
+        surface.blit(image, (x, y))
+        y += text_font.get_linesize()
+    return y
+
+
+def draw_gauge(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    distance_mm: int | None,
+    reach_mm: int,
+    layout: Layout,
+    *,
+    full_scale_mm: int = 1200,
+) -> None:
+    """The support at the left, the reach line, and the walker as a large dot."""
+    pygame.draw.rect(surface, theme.PANEL, rect, border_radius=rect.height // 2)
+    inner = rect.inflate(-rect.height, 0)
+    reach_x = inner.left + round(inner.width * min(reach_mm, full_scale_mm) / full_scale_mm)
+    safe = pygame.Rect(rect.left, rect.top, reach_x - rect.left, rect.height)
+    pygame.draw.rect(surface, theme.GAUGE_SAFE, safe, border_radius=rect.height // 2)
+    pygame.draw.rect(surface, theme.TEXT, (reach_x - 3, rect.top - 12, 6, rect.height + 24))
+    # the support
+    pygame.draw.rect(surface, theme.TEXT, (rect.left - 10, rect.top - 20, 14, rect.height + 40))
+    if distance_mm is None:
+        x = rect.right
+        colour = theme.GAUGE_OUT
+    else:
+        x = inner.left + round(inner.width * min(distance_mm, full_scale_mm) / full_scale_mm)
+        colour = theme.TEXT if distance_mm <= reach_mm else theme.GAUGE_OUT
+    pygame.draw.circle(surface, colour, (x, rect.centery), rect.height)
+    pygame.draw.circle(surface, theme.BACKGROUND, (x, rect.centery), rect.height, width=4)
+    small = theme.font(max(layout.body_px - 4, 28))
+    label = small.render("support", True, theme.MUTED_TEXT)
+    surface.blit(label, (rect.left - 10, rect.bottom + 22))
+    reach = small.render("arm's reach", True, theme.MUTED_TEXT)
+    surface.blit(
+        reach,
+        (min(reach_x - reach.get_width() // 2, rect.right - reach.get_width()), rect.bottom + 22),
+    )

@@ -1,0 +1,396 @@
+#!/usr/bin/env bash
+# Installs the balance kiosk as a service that starts at boot on a Raspberry Pi.
+#
+#   sudo systemd/install.sh                  install or update, and start the kiosk
+#   sudo systemd/install.sh --no-start       install or update; the kiosk starts at the next boot
+#   sudo systemd/install.sh --uninstall      remove the service, the program and the user;
+#                                            keep the session logs and the settings
+#   systemd/install.sh --dry-run             say what would be done, change nothing
+#
+# Running it again is safe: each step checks what is already there.
+#
+# For tests: every path the script reads or writes is prefixed with $BALANCE_KIOSK_ROOT (a
+# temporary directory), and every command (systemctl, useradd, usermod, userdel, getent,
+# python3 and the venv's pip) is called by name, so stubs put first in PATH stand in for them.
+set -euo pipefail
+
+umask 022
+
+ROOT="${BALANCE_KIOSK_ROOT:-}"
+ROOT="${ROOT%/}"
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+SERVICE=balance-kiosk.service
+USER_NAME=kiosk
+APP_DIR=/opt/balance-kiosk
+VENV="$APP_DIR/venv"
+STATE_DIR=/var/lib/balance-kiosk
+CACHE_DIR=/var/cache/balance-kiosk
+CONFIG_DIR=/etc/balance-kiosk
+CONFIG="$CONFIG_DIR/config.toml"
+UNIT="/etc/systemd/system/$SERVICE"
+# Screen (video, render), touch (input), sensor (i2c), buzzer (gpio), sound (audio).
+WANTED_GROUPS=(video render input gpio i2c audio)
+
+SKIP_I2C_CHECK=0
+START=1
+UNINSTALL=0
+DRY_RUN=0
+STEP=0
+
+usage() {
+    cat <<'EOF'
+Usage: sudo systemd/install.sh [--no-start] [--skip-i2c-check] [--dry-run]
+       sudo systemd/install.sh --uninstall [--dry-run]
+
+Installs the balance kiosk as a systemd service that starts at boot.
+
+  --no-start        install, but start the kiosk only at the next boot
+  --skip-i2c-check  install even though I2C is off (a bench set-up without the sensor)
+  --uninstall       remove the service, the program and the kiosk user; the session logs
+                    (/var/lib/balance-kiosk) and the settings (/etc/balance-kiosk) are kept
+  --dry-run         say what would be done, and change nothing
+  -h, --help        show this help
+EOF
+}
+
+say() { printf '%s\n' "$*"; }
+step() {
+    STEP=$((STEP + 1))
+    printf '\n%d. %s\n' "$STEP" "$*"
+}
+warn() { printf '   Note: %s\n' "$*" >&2; }
+die() {
+    printf '\nbalance-kiosk install: %s\n' "$1" >&2
+    shift
+    for line in "$@"; do printf '%s\n' "$line" >&2; done
+    exit 1
+}
+
+# Runs a command, or only shows it in a dry run.
+run() {
+    local shown
+    shown="$(printf ' %q' "$@")"
+    if ((DRY_RUN)); then
+        say "   would run:$shown"
+        return 0
+    fi
+    say "   running:$shown"
+    "$@"
+}
+
+group_exists() { getent group "$1" >/dev/null 2>&1; }
+user_exists() { getent passwd "$USER_NAME" >/dev/null 2>&1; }
+
+parse_args() {
+    while (($#)); do
+        case "$1" in
+            --no-start) START=0 ;;
+            --skip-i2c-check) SKIP_I2C_CHECK=1 ;;
+            --uninstall) UNINSTALL=1 ;;
+            --dry-run) DRY_RUN=1 ;;
+            -h | --help)
+                usage
+                exit 0
+                ;;
+            *)
+                usage >&2
+                die "unknown option '$1'."
+                ;;
+        esac
+        shift
+    done
+}
+
+check_root() {
+    if [[ -n "$ROOT" ]]; then
+        say "Installing into $ROOT (BALANCE_KIOSK_ROOT); commands are those first in PATH."
+        return
+    fi
+    if ((EUID != 0 && !DRY_RUN)); then
+        die "this installer changes system files, so it must run as root." \
+            "Run it again with sudo:" \
+            "    sudo $0 $*"
+    fi
+}
+
+# --- install ----------------------------------------------------------------------------------
+
+i2c_enabled() {
+    [[ -e "$ROOT/dev/i2c-1" ]] && return 0
+    local config
+    for config in "$ROOT/boot/firmware/config.txt" "$ROOT/boot/config.txt"; do
+        # dtparam=i2c_arm=on, also inside a list (dtparam=audio=on,i2c_arm=on) and its aliases.
+        if [[ -f "$config" ]] &&
+            grep -Eq '^[[:space:]]*dtparam=([^#]*,)?(i2c_arm|i2c1|i2c)(=(on|true|yes|okay))?([[:space:],#]|$)' \
+                "$config"; then
+            return 0
+        fi
+    done
+    return 1
+}
+
+check_i2c() {
+    step "Checking that I2C, the sensor's bus, is on"
+    if ((SKIP_I2C_CHECK)); then
+        say "   Skipped (--skip-i2c-check): the kiosk will report a sensor fault until I2C is on."
+        return
+    fi
+    if i2c_enabled; then
+        say "   I2C is on."
+        return
+    fi
+    die "I2C is off, and the distance sensor needs it." \
+        "There is no /dev/i2c-1, and neither /boot/firmware/config.txt nor /boot/config.txt" \
+        "has dtparam=i2c_arm=on. Turn I2C on, restart the Pi, then run this installer again:" \
+        "" \
+        "    sudo raspi-config nonint do_i2c 0" \
+        "    sudo reboot" \
+        "" \
+        "(For a bench set-up without the sensor, add --skip-i2c-check.)"
+}
+
+check_desktop() {
+    if [[ -e "$ROOT/etc/systemd/system/display-manager.service" ]]; then
+        warn "a desktop starts at boot on this Pi. The kiosk needs the screen to itself:" \
+            "switch to the console with 'sudo raspi-config nonint do_boot_behaviour B1'."
+    fi
+}
+
+create_user() {
+    step "Creating the system user '$USER_NAME' that the kiosk runs as"
+    if user_exists; then
+        say "   The user '$USER_NAME' already exists."
+    else
+        run useradd --system --user-group --home-dir "$STATE_DIR" --no-create-home \
+            --shell /usr/sbin/nologin --comment "Balance kiosk" "$USER_NAME"
+    fi
+    PRESENT_GROUPS=()
+    local group missing=()
+    for group in "${WANTED_GROUPS[@]}"; do
+        if group_exists "$group"; then
+            PRESENT_GROUPS+=("$group")
+        else
+            missing+=("$group")
+        fi
+    done
+    if ((${#PRESENT_GROUPS[@]})); then
+        say "   Giving it access to: ${PRESENT_GROUPS[*]}."
+        run usermod --append --groups "$(IFS=,; printf '%s' "${PRESENT_GROUPS[*]}")" "$USER_NAME"
+    fi
+    if ((${#missing[@]})); then
+        warn "skipped the groups that do not exist here: ${missing[*]}" \
+            "(on Raspberry Pi OS they all do)."
+    fi
+}
+
+install_program() {
+    step "Installing the kiosk program into $VENV"
+    if [[ -x "$ROOT$VENV/bin/python" ]]; then
+        say "   Reusing the Python environment already there."
+    else
+        run mkdir -p "$ROOT$APP_DIR"
+        run python3 -m venv "$ROOT$VENV"
+    fi
+    say "   Installing from $SRC with the Raspberry Pi extras (this takes a few minutes)."
+    if ! run "$ROOT$VENV/bin/python" -m pip install --upgrade "${SRC}[pi]"; then
+        die "pip could not install the kiosk (see its messages above)." \
+            "On Raspberry Pi OS the pin libraries (lgpio, RPi.GPIO) are compiled during the" \
+            "install and need: sudo apt-get install -y python3-dev swig liblgpio-dev"
+    fi
+}
+
+install_unit() {
+    step "Installing the service definition $UNIT"
+    local dest="$ROOT$UNIT" tmp
+    if ((DRY_RUN)); then
+        say "   would copy $SRC/systemd/$SERVICE there"
+        return
+    fi
+    tmp="$(mktemp)"
+    # Only the groups that exist: a missing one would stop the service from starting.
+    sed "s/^SupplementaryGroups=.*/SupplementaryGroups=${PRESENT_GROUPS[*]}/" \
+        "$SRC/systemd/$SERVICE" >"$tmp"
+    mkdir -p "$(dirname "$dest")"
+    if [[ -f "$dest" ]] && cmp -s "$tmp" "$dest"; then
+        say "   Already up to date."
+    else
+        install -m 0644 "$tmp" "$dest"
+        say "   Written."
+    fi
+    rm -f "$tmp"
+}
+
+# The generated settings with sensor.source set to "i2c" (inserted when the key is missing).
+set_sensor_source_i2c() {
+    awk '
+        /^\[/ {
+            if (in_sensor && !done) { print "source = \"i2c\""; done = 1 }
+            in_sensor = ($0 == "[sensor]")
+        }
+        in_sensor && /^source[[:space:]]*=/ { print "source = \"i2c\""; done = 1; next }
+        { print }
+        END {
+            if (in_sensor && !done) { print "source = \"i2c\""; done = 1 }
+            if (!done) { print ""; print "[sensor]"; print "source = \"i2c\"" }
+        }
+    '
+}
+
+install_config() {
+    step "Writing the settings file $CONFIG"
+    local dest="$ROOT$CONFIG" kiosk="$ROOT$VENV/bin/balance-kiosk" empty tmp
+    if [[ -e "$dest" ]]; then
+        say "   Keeping your settings: $CONFIG already exists."
+        return
+    fi
+    if ((DRY_RUN)); then
+        say "   would write the commented defaults from 'balance-kiosk config', with"
+        say "   sensor.source = \"i2c\""
+        return
+    fi
+    empty="$(mktemp)"
+    tmp="$(mktemp)"
+    # An empty settings file: the defaults, whatever this machine has in /etc already.
+    if ! { "$kiosk" config --config "$empty" | set_sensor_source_i2c >"$tmp"; }; then
+        rm -f "$empty" "$tmp"
+        die "'balance-kiosk config' could not write the settings (see its message above)."
+    fi
+    # Read back by the kiosk itself: the file it will start with must be one it accepts.
+    if ! "$kiosk" config --config "$tmp" >/dev/null; then
+        rm -f "$empty" "$tmp"
+        die "the kiosk refused the settings file written for it (see its message above)."
+    fi
+    mkdir -p "$(dirname "$dest")"
+    install -m 0644 "$tmp" "$dest"
+    rm -f "$empty" "$tmp"
+    say "   Written with the defaults and sensor.source = \"i2c\". Edit it to change the reach"
+    say "   line, the buzzer pin and more; 'sudo systemctl restart balance-kiosk' applies it."
+}
+
+disable_console_blanking() {
+    step "Keeping the screen on (consoleblank=0 on the kernel command line)"
+    local cmdline=""
+    if [[ -f "$ROOT/boot/firmware/cmdline.txt" ]]; then
+        cmdline="$ROOT/boot/firmware/cmdline.txt"
+    elif [[ -f "$ROOT/boot/cmdline.txt" ]]; then
+        cmdline="$ROOT/boot/cmdline.txt"
+    else
+        warn "no /boot/firmware/cmdline.txt found: add consoleblank=0 to the kernel" \
+            "command line yourself, or the screen may go blank after 10 minutes."
+        return
+    fi
+    if grep -Eq '(^|[[:space:]])consoleblank=0([[:space:]]|$)' "$cmdline"; then
+        say "   Already set in ${cmdline#"$ROOT"}."
+        return
+    fi
+    if ((DRY_RUN)); then
+        say "   would add consoleblank=0 to ${cmdline#"$ROOT"}"
+        return
+    fi
+    [[ -e "$cmdline.balance-kiosk.bak" ]] || cp -p "$cmdline" "$cmdline.balance-kiosk.bak"
+    # The file is one line: change an existing consoleblank= or add ours at the end of it.
+    if grep -Eq '(^|[[:space:]])consoleblank=' "$cmdline"; then
+        sed -i -E '1 s/(^|[[:space:]])consoleblank=[^[:space:]]*/\1consoleblank=0/' "$cmdline"
+    else
+        sed -i -E '1 s/[[:space:]]*$/ consoleblank=0/' "$cmdline"
+    fi
+    say "   Added to ${cmdline#"$ROOT"} (a copy of the old file: $(basename "$cmdline").balance-kiosk.bak);"
+    say "   it takes effect at the next boot."
+}
+
+enable_service() {
+    step "Starting the kiosk at every boot"
+    run systemctl daemon-reload
+    run systemctl enable "$SERVICE"
+    if ((START)); then
+        if [[ "$(tty 2>/dev/null || true)" == /dev/tty1 ]]; then
+            warn "the kiosk takes over this screen (tty1): this login ends as it starts." \
+                "Next time, run the installer over SSH."
+        fi
+        # restart, not start: an update must replace the running program.
+        run systemctl restart "$SERVICE"
+        say "   The kiosk is starting on the screen now."
+    else
+        say "   Not started now (--no-start): it starts at the next boot."
+    fi
+}
+
+install_all() {
+    say "Installing the balance kiosk from $SRC"
+    check_i2c
+    check_desktop
+    create_user
+    install_program
+    install_unit
+    install_config
+    disable_console_blanking
+    enable_service
+    say ""
+    say "Done."
+    say "   Settings:      $CONFIG"
+    say "   Session logs:  $STATE_DIR"
+    say "   Its messages:  journalctl -u balance-kiosk -b"
+    say "   Its state:     systemctl status balance-kiosk"
+    ((DRY_RUN)) && say "(Dry run: nothing was changed.)"
+    return 0
+}
+
+# --- uninstall --------------------------------------------------------------------------------
+
+uninstall_all() {
+    say "Removing the balance kiosk"
+    step "Stopping the kiosk and removing it from the boot"
+    if [[ -e "$ROOT$UNIT" ]]; then
+        run systemctl disable --now "$SERVICE" || warn "systemctl could not stop it; going on."
+        if ((DRY_RUN)); then
+            say "   would delete $UNIT"
+        else
+            rm -f "$ROOT$UNIT"
+            say "   Deleted $UNIT."
+        fi
+        run systemctl daemon-reload
+        run systemctl reset-failed "$SERVICE" 2>/dev/null || true
+    else
+        say "   The service is not installed."
+    fi
+
+    step "Removing the program ($APP_DIR) and the cache ($CACHE_DIR)"
+    local dir
+    for dir in "$APP_DIR" "$CACHE_DIR"; do
+        if [[ -e "$ROOT$dir" ]]; then
+            run rm -rf "$ROOT$dir"
+        else
+            say "   $dir is not there."
+        fi
+    done
+
+    step "Removing the system user '$USER_NAME'"
+    if user_exists; then
+        run userdel "$USER_NAME"
+    else
+        say "   There is no user '$USER_NAME'."
+    fi
+
+    say ""
+    say "Done. Kept, for you to keep or delete:"
+    say "   Session logs:  $STATE_DIR   (delete with: sudo rm -r $STATE_DIR)"
+    say "   Settings:      $CONFIG_DIR   (delete with: sudo rm -r $CONFIG_DIR)"
+    say "consoleblank=0 stays on the kernel command line; the login prompt returns on the"
+    say "screen at the next boot (or now: sudo systemctl start getty@tty1)."
+    ((DRY_RUN)) && say "(Dry run: nothing was changed.)"
+    return 0
+}
+
+main() {
+    parse_args "$@"
+    check_root "$@"
+    PRESENT_GROUPS=()
+    if ((UNINSTALL)); then
+        uninstall_all
+    else
+        install_all
+    fi
+}
+
+main "$@"

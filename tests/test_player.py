@@ -1,0 +1,547 @@
+"""RoutinePlayer, WebVTT captions and the ``play`` command, on clips made by the tests.
+
+Everything runs under SDL's dummy drivers. Most tests drive the player with a fake clock so
+they check behaviour frame by frame; the sound tests use the real mixer clock, which the
+dummy audio driver advances in real time. Waits have generous limits and only guard against
+hangs: nothing asserts how fast the machine is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+from player_clips import make_clip, read_frame_number, truncate  # noqa: E402
+
+from kiosk import play_cli  # noqa: E402
+from kiosk.captions import (  # noqa: E402
+    BOX_COLOUR,
+    CaptionOverlay,
+    CaptionTrack,
+    caption_font_px,
+    parse_webvtt,
+)
+from kiosk.player import PlayerError, RoutinePlayer, fit_rect  # noqa: E402
+from kiosk.routine import Chapter  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FPS = 30
+WAIT_S = 15.0  # upper bound for anything asynchronous; a guard against hangs only
+
+
+class FakeTime:
+    """A monotonic clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("clips")
+    made = {
+        "sound": make_clip(folder / "sound.mp4", seconds=3.0),
+        "silent": make_clip(folder / "silent.mp4", seconds=3.0, audio=False),
+        "wide854": make_clip(folder / "w854.mp4", width=854, height=480, seconds=1.0, audio=False),
+        "wide426": make_clip(folder / "w426.mp4", width=426, height=240, seconds=1.0, audio=False),
+        "portrait": make_clip(folder / "portrait.mp4", width=180, height=320, seconds=1.0),
+        "vfr": make_clip(
+            folder / "vfr.mp4", frame_times=[0, 0.05, 0.07, 0.2, 0.5, 0.55, 1.0, 1.5], audio=False
+        ),
+        "faststart": make_clip(folder / "faststart.mp4", seconds=4.0, faststart=True),
+    }
+    made["truncated"] = truncate(made["sound"], folder / "truncated.mp4")
+    made["truncated_faststart"] = truncate(made["faststart"], folder / "cut_faststart.mp4")
+    (folder / "empty.mp4").write_bytes(b"")
+    made["empty"] = folder / "empty.mp4"
+    (folder / "noise.mp4").write_bytes(bytes((i * 7919 + 13) % 251 for i in range(60_000)))
+    made["noise"] = folder / "noise.mp4"
+    made["missing"] = folder / "missing.mp4"
+    return made
+
+
+@pytest.fixture(autouse=True)
+def _fonts():
+    pygame.font.init()
+    yield
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def screen() -> pygame.Surface:
+    return pygame.Surface((640, 360))
+
+
+@pytest.fixture
+def players():
+    """Builds players and closes every one of them after the test."""
+    made: list[RoutinePlayer] = []
+
+    def build(*args, **kwargs) -> RoutinePlayer:
+        player = RoutinePlayer(*args, **kwargs)
+        made.append(player)
+        return player
+
+    yield build
+    for player in made:
+        player.close()
+
+
+def pump(player: RoutinePlayer, done, what: str = "the player") -> None:
+    """Call update() until `done()` holds (decoding runs on another thread)."""
+    limit = time.monotonic() + WAIT_S
+    while not done():
+        player.update()
+        assert time.monotonic() < limit, f"timed out waiting for {what}"
+        time.sleep(0.002)
+
+
+def show_at(player: RoutinePlayer, fake: FakeTime, seconds: float, frame_time: float) -> None:
+    """Move the fake clock to `seconds` and wait for the picture starting at `frame_time`."""
+    fake.now = 50.0 + seconds
+    pump(player, lambda: abs(player.frame_time_s - frame_time) < 1e-3, f"frame at {frame_time}")
+
+
+def frame_on(screen: pygame.Surface, player: RoutinePlayer) -> int:
+    picture = player.draw(screen)
+    return read_frame_number(screen, picture)
+
+
+# -- WebVTT ----------------------------------------------------------------------------------
+
+VTT = """\ufeffWEBVTT - routine captions
+
+NOTE this block is a comment
+and spans lines
+
+STYLE
+::cue { color: yellow }
+
+intro
+00:00.500 --> 00:01.500 align:center
+Step <b>back</b> slowly &amp; steadily
+
+00:00:02.000 --> 00:00:02.500
+<v Coach>Keep one hand</v>
+on the counter
+
+00:00:03.000 --> garbage
+ignored cue
+
+00:00:04.000 --> 00:00:03.000
+ends before it starts
+"""
+
+
+def test_webvtt_parses_cues_and_skips_the_rest():
+    cues = parse_webvtt(VTT)
+    assert [(c.start_s, c.end_s) for c in cues] == [(0.5, 1.5), (2.0, 2.5)]
+    assert cues[0].text == "Step back slowly & steadily"
+    assert cues[1].text == "Keep one hand\non the counter"
+
+
+def test_caption_track_finds_the_cue_showing():
+    track = CaptionTrack(parse_webvtt(VTT))
+    assert track.at(0.2) is None
+    assert track.at(0.5).text.startswith("Step")
+    assert track.at(1.5) is None  # end time is exclusive
+    assert track.at(2.2).text.startswith("Keep")
+    assert track.at(9.0) is None
+
+
+def test_overlapping_cues_show_the_latest_one():
+    text = "WEBVTT\n\n00:00.000 --> 00:10.000\nlong\n\n00:02.000 --> 00:03.000\nshort\n"
+    track = CaptionTrack(parse_webvtt(text))
+    assert track.at(2.5).text == "short"
+    assert track.at(5.0).text == "long"
+
+
+def test_windows_line_endings_and_missing_header():
+    cues = parse_webvtt("00:01.000 --> 00:02.000\r\nhello\r\n\r\n")
+    assert [c.text for c in cues] == ["hello"]
+
+
+# -- caption overlay -------------------------------------------------------------------------
+
+
+def _luminance(rgb) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_caption_type_is_large_and_contrast_holds_over_white():
+    assert caption_font_px(360) == 32  # never below 32 px
+    assert caption_font_px(1080) > 60  # grows with the screen
+    surface = pygame.Surface((640, 360))
+    surface.fill((255, 255, 255))  # the worst case: a white picture
+    area = surface.get_rect()
+    box = CaptionOverlay().draw(surface, area, area, "Step back")
+    assert box.height >= 32
+    background = surface.get_at((box.left + 2, box.top + 2))
+    contrast = (1.0 + 0.05) / (_luminance(background) + 0.05)
+    assert contrast >= 7.0, f"contrast {contrast:.1f}:1 with box {BOX_COLOUR}"
+
+
+def test_long_captions_wrap_inside_the_area():
+    surface = pygame.Surface((320, 360))
+    area = surface.get_rect()
+    box = CaptionOverlay().draw(surface, area, area, "word " * 40)
+    assert area.contains(box)
+
+
+# -- playing by a clock ----------------------------------------------------------------------
+
+
+def test_frames_follow_the_clock_and_late_ones_are_dropped(clips, fake_time, screen, players):
+    player = players(clips["silent"], clock=fake_time)
+    assert not player.has_audio
+    player.start()
+    pump(player, lambda: player.stats.frames_shown >= 1)
+    assert frame_on(screen, player) == 0
+    show_at(player, fake_time, 1.0, 1.0)
+    assert frame_on(screen, player) == 30
+    show_at(player, fake_time, 2.51, 2.5)
+    assert frame_on(screen, player) == 75
+    assert player.stats.frames_dropped >= 40  # skipped, never converted
+    assert player.stats.frames_converted == 3
+
+
+def test_pause_freezes_picture_and_clock_and_resume_continues(clips, fake_time, screen, players):
+    player = players(clips["silent"], clock=fake_time)
+    player.start()
+    show_at(player, fake_time, 1.0, 1.0)
+    player.pause()
+    assert player.is_paused
+    player.draw(screen)
+    frozen = pygame.image.tobytes(screen, "RGB")
+    for _ in range(5):
+        fake_time.advance(0.4)
+        player.update()
+        player.draw(screen)
+        assert pygame.image.tobytes(screen, "RGB") == frozen
+        assert player.position_s == pytest.approx(1.0)
+    player.resume()
+    assert player.position_s == pytest.approx(1.0)
+    fake_time.advance(0.5)
+    pump(player, lambda: abs(player.frame_time_s - 1.5) < 1e-3)
+    assert frame_on(screen, player) == 45
+
+
+def test_resume_can_rewind(clips, fake_time, screen, players):
+    player = players(clips["silent"], clock=fake_time)
+    player.start()
+    show_at(player, fake_time, 2.0, 2.0)
+    player.pause()
+    player.resume(rewind_s=1.5)
+    assert player.position_s == pytest.approx(0.5)
+    pump(player, lambda: abs(player.frame_time_s - 0.5) < 1e-3)
+    assert frame_on(screen, player) == 15
+    assert not player.is_paused
+
+
+def test_chapter_seek_lands_on_the_chapter(clips, fake_time, screen, players):
+    chapters = [Chapter(0.0, "Welcome"), Chapter(1.0, "Why it helps"), Chapter(2.0, "Try it")]
+    player = players(clips["silent"], clock=fake_time, chapters=chapters)
+    player.start()
+    show_at(player, fake_time, 0.3, 0.3)
+    assert player.current_chapter.title == "Welcome"
+    player.seek_chapter(2)
+    assert player.position_s == pytest.approx(2.0)
+    pump(player, lambda: abs(player.frame_time_s - 2.0) < 1e-3)
+    assert frame_on(screen, player) == 60
+    assert player.current_chapter.title == "Try it"
+    # Seeking while paused puts the new picture up straight away.
+    player.pause()
+    player.seek_chapter(1)
+    pump(player, lambda: abs(player.frame_time_s - 1.0) < 1e-3)
+    assert frame_on(screen, player) == 30
+    assert player.current_chapter_index == 1
+    assert player.position_s == pytest.approx(1.0)
+
+
+def test_captions_appear_at_their_times(clips, fake_time, screen, players, tmp_path):
+    vtt = tmp_path / "clip.vtt"
+    vtt.write_text(VTT, encoding="utf-8")
+    player = players(clips["silent"], clock=fake_time, captions=vtt)
+    player.start()
+    pump(player, lambda: player.stats.frames_shown >= 1)
+    picture = player.draw(screen)
+    caption_zone = pygame.Rect(picture.left, picture.bottom - 60, picture.width, 50)
+    bare = pygame.image.tobytes(screen.subsurface(caption_zone), "RGB")
+    assert player.current_caption is None
+
+    show_at(player, fake_time, 1.0, 1.0)
+    assert player.current_caption == "Step back slowly & steadily"
+    player.draw(screen)
+    assert pygame.image.tobytes(screen.subsurface(caption_zone), "RGB") != bare
+
+    show_at(player, fake_time, 2.2, 2.2)
+    assert player.current_caption == "Keep one hand\non the counter"
+    show_at(player, fake_time, 2.7, 2.7)
+    assert player.current_caption is None
+    player.draw(screen)
+    assert pygame.image.tobytes(screen.subsurface(caption_zone), "RGB") == bare
+
+
+def test_plays_to_the_end(clips, fake_time, players):
+    player = players(clips["silent"], clock=fake_time)
+    player.start()
+    show_at(player, fake_time, 2.98, 2.9667)
+    fake_time.advance(1.0)
+    pump(player, lambda: player.ended)
+    assert player.error is None
+    at_end = player.position_s
+    fake_time.advance(1.0)
+    player.update()
+    assert player.position_s == at_end
+
+
+def test_variable_frame_rate_uses_each_frames_time(clips, fake_time, screen, players):
+    player = players(clips["vfr"], clock=fake_time)
+    player.start()
+    for now, shown, number in [(0.1, 0.07, 2), (0.3, 0.2, 3), (0.52, 0.5, 4), (0.9, 0.55, 5)]:
+        show_at(player, fake_time, now, shown)
+        assert frame_on(screen, player) == number
+    show_at(player, fake_time, 1.2, 1.0)
+    assert frame_on(screen, player) == 6
+
+
+@pytest.mark.parametrize("name,size", [("wide854", (854, 480)), ("wide426", (426, 240))])
+def test_padded_widths_show_the_right_pixels(clips, fake_time, players, name, size):
+    player = players(clips[name], clock=fake_time)
+    assert player.size == size
+    surface = pygame.Surface(size)  # drawn 1:1, so no scaling hides a row-padding mistake
+    player.start()
+    pump(player, lambda: player.stats.frames_shown >= 1)
+    assert frame_on(surface, player) == 0
+    show_at(player, fake_time, 0.5, 0.5)
+    picture = player.draw(surface)
+    assert picture == surface.get_rect()
+    assert read_frame_number(surface, picture) == 15
+    # The right-hand band is bit 7 (black for frame 15): garbage from padding would show here.
+    assert surface.get_at((size[0] - 3, 5))[:3] == pytest.approx((0, 0, 0), abs=40)
+
+
+def test_portrait_video_is_pillarboxed(clips, fake_time, screen, players):
+    player = players(clips["portrait"], clock=fake_time, audio=False)
+    player.start()
+    show_at(player, fake_time, 0.5, 0.5)
+    screen.fill((255, 0, 0))
+    picture = player.draw(screen)
+    assert picture == fit_rect((180, 320), screen.get_rect())
+    assert picture.height == 360 and picture.width < 640 / 2
+    assert read_frame_number(screen, picture) == 15
+    assert screen.get_at((5, 180))[:3] == (0, 0, 0)  # bars painted black
+    assert screen.get_at((635, 180))[:3] == (0, 0, 0)
+
+
+# -- playing by the sound --------------------------------------------------------------------
+
+
+@pytest.fixture
+def sound_player(clips, players):
+    if pygame.mixer.get_init() is not None:
+        pygame.mixer.quit()
+    player = players(clips["sound"])
+    if not player.has_audio:
+        pytest.skip("no audio driver available")
+    yield player
+    player.close()
+    assert pygame.mixer.get_init() is None  # the player started the mixer, so it stops it
+
+
+def test_sound_drives_the_clock_and_pause_freezes_it(sound_player, screen):
+    player = sound_player
+    player.start()
+    pump(player, lambda: player.position_s >= 0.4, "the sound clock to advance")
+    assert pygame.mixer.music.get_busy()
+    assert frame_on(screen, player) == round(player.frame_time_s * FPS)
+    assert player.frame_time_s <= player.position_s + 1e-3
+
+    player.pause()
+    paused_at = player.position_s
+    player.update()
+    player.draw(screen)
+    frozen = pygame.image.tobytes(screen, "RGB")
+    assert not pygame.mixer.music.get_busy()
+    deadline = time.monotonic() + 0.4
+    while time.monotonic() < deadline:
+        player.update()
+        player.draw(screen)
+        assert player.position_s == paused_at
+        assert pygame.image.tobytes(screen, "RGB") == frozen
+        time.sleep(0.02)
+
+    player.resume()
+    assert player.position_s >= paused_at
+    assert pygame.mixer.music.get_busy()
+    pump(player, lambda: player.position_s >= paused_at + 0.3, "the clock to move on")
+    assert player.position_s < paused_at + 3.0  # continued from the pause point, no jump
+
+
+def test_sound_resume_with_rewind_and_chapter_seek(clips, sound_player, screen):
+    player = sound_player
+    player.chapters = (Chapter(0.0, "One"), Chapter(2.0, "Two"))
+    player.start()
+    pump(player, lambda: player.position_s >= 0.8, "the sound clock to advance")
+    player.pause()
+    player.resume(rewind_s=0.5)
+    restart = player.position_s
+    assert restart < 0.8 - 0.3
+    pump(player, lambda: player.position_s > restart + 0.1, "playback after the rewind")
+    player.seek_chapter(1)
+    assert 2.0 <= player.position_s < 2.5
+    pump(player, lambda: player.frame_time_s >= 2.0 - 1e-3, "the chapter's picture")
+    assert frame_on(screen, player) >= 60
+    assert player.current_chapter.title == "Two"
+
+
+@pytest.mark.slow
+def test_sound_plays_to_the_end(sound_player):
+    player = sound_player
+    player.start()
+    pump(player, lambda: player.ended, "the end of the clip")
+    assert player.error is None
+    assert player.position_s >= 2.9
+
+
+def test_silent_file_plays_by_the_wall_clock(clips, players):
+    player = players(clips["silent"])
+    assert not player.has_audio
+    player.start()
+    pump(player, lambda: player.position_s > 0.3 and player.frame_time_s > 0.2)
+
+
+# -- files that cannot be played -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["missing", "empty", "truncated", "noise"])
+def test_broken_files_raise_a_clear_player_error(clips, name, caplog):
+    with pytest.raises(PlayerError) as caught:
+        RoutinePlayer(clips[name])
+    message = str(caught.value)
+    assert message.startswith(clips[name].name)
+    assert "\n" not in message
+    assert message in caplog.text  # and it is logged
+
+
+def test_a_folder_is_not_a_video(tmp_path):
+    with pytest.raises(PlayerError, match="folder"):
+        RoutinePlayer(tmp_path)
+
+
+def test_a_file_cut_short_reports_an_error_without_raising(clips, fake_time, players):
+    player = players(clips["truncated_faststart"], clock=fake_time, audio=False)
+    player.start()
+    fake_time.advance(5.0)
+    pump(player, lambda: player.error is not None, "the error to surface")
+    assert "cut short" in str(player.error)
+    assert player.update() is False  # still callable, nothing more happens
+
+
+def test_close_stops_the_threads(clips, players):
+    player = players(clips["sound"])
+    player.start()
+    pump(player, lambda: player.stats.frames_shown >= 2)
+    player.close()
+    player.close()  # twice is fine
+    names = {t.name for t in threading.enumerate()}
+    assert "kiosk-video-decode" not in names
+    assert "kiosk-audio-spool" not in names
+    assert player.update() is False
+
+
+# -- the play command ------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.play_cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_play_registers_a_subcommand():
+    parser = argparse.ArgumentParser()
+    play_cli.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["play", "beginner", "--headless", "--seconds", "2", "--json"])
+    assert args.handler is play_cli.run_play
+    assert (args.target, args.headless, args.seconds, args.json) == ("beginner", True, 2.0, True)
+
+
+@pytest.mark.parametrize("name", ["missing", "empty", "truncated", "noise"])
+def test_play_cli_reports_broken_files_in_one_line(clips, name):
+    result = run_cli(str(clips[name]), "--headless", "--json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("play: ") and clips[name].name in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_play_cli_plays_a_routine_headless_with_json(clips, tmp_path):
+    folder = tmp_path / "practice"
+    folder.mkdir()
+    (folder / "practice.mp4").write_bytes(clips["sound"].read_bytes())
+    (folder / "practice.vtt").write_text(VTT, encoding="utf-8")
+    (folder / "routine.toml").write_text(
+        'title = "Practice"\nlevel = 1\nvideo = "practice.mp4"\ncaptions = "practice.vtt"\n'
+        'length_s = 3\n[[chapters]]\nstart_s = 0.0\ntitle = "Start"\n',
+        encoding="utf-8",
+    )
+    result = run_cli(str(folder), "--headless", "--seconds", "0.6", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    for key in (
+        "frames_shown",
+        "frames_dropped",
+        "av_offset_ms_p95",
+        "decode_ms_per_frame",
+        "duration_s",
+        "width",
+        "height",
+        "has_audio",
+    ):
+        assert key in figures
+    assert (figures["width"], figures["height"]) == (320, 180)
+    assert figures["has_audio"] is True
+    assert figures["frames_shown"] >= 2
+    assert figures["played_s"] >= 0.6
+
+
+def test_play_cli_names_an_unknown_routine(tmp_path):
+    result = run_cli("no-such-routine", "--headless")
+    assert result.returncode == 2
+    assert "no-such-routine" in result.stderr and "Traceback" not in result.stderr
