@@ -23,6 +23,10 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 logger = logging.getLogger(__name__)
 
 EXIT_CANNOT_PLAY = 2
+DESCRIPTION = (
+    "Play a routine (by name, folder or routine.toml) or any video file. In the window, "
+    "space pauses and resumes, left and right jump between chapters, Esc or q quits."
+)
 MAX_WINDOW = (1280, 720)
 STALL_S = 10.0  # no progress for this long while playing counts as a failure
 
@@ -32,7 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "play",
         help="play a routine or a video file",
-        description="Play a routine (by name, folder or routine.toml) or any video file.",
+        description=DESCRIPTION,
     )
     add_arguments(parser)
     parser.set_defaults(handler=run_play)
@@ -257,7 +261,7 @@ def _on_key(player, key: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="balance-kiosk play", description=__doc__)
+    parser = argparse.ArgumentParser(prog="balance-kiosk play", description=DESCRIPTION)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     add_arguments(parser)
     args = parser.parse_args(argv)

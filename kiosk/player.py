@@ -106,6 +106,9 @@ class VideoInfo:
     duration_s: float
     has_audio: bool
     origin_s: float  # media time 0 in the file's own timestamps
+    frame_interval_s: float = 1 / 30  # nominal; each frame still carries its own time
+    audio_channels: int = 0
+    audio_rate: int = 0
 
 
 def fit_rect(size: tuple[int, int], area: pygame.Rect) -> pygame.Rect:
@@ -152,6 +155,7 @@ def probe_video(path: Path) -> VideoInfo:
         if sar and Fraction(sar) > 0 and Fraction(sar) != 1:
             width = max(1, round(first.width * Fraction(sar)))
         origin = container.start_time / av.time_base if container.start_time is not None else 0.0
+        audio = container.streams.audio[0] if container.streams.audio else None
         if stream.duration is not None and stream.time_base is not None:
             duration = float(stream.duration * stream.time_base)
         elif container.duration is not None:
@@ -162,12 +166,17 @@ def probe_video(path: Path) -> VideoInfo:
             width=width,
             height=first.height,
             duration_s=duration,
-            has_audio=bool(container.streams.audio),
+            has_audio=audio is not None,
             origin_s=origin,
+            frame_interval_s=1 / float(stream.average_rate or stream.guessed_rate or 30),
+            audio_channels=audio.channels if audio else 0,
+            audio_rate=audio.rate if audio else 0,
         )
 
 
-def _first_frame(container: av.container.InputContainer, stream: av.VideoStream, name: str):
+def _first_frame(
+    container: av.container.InputContainer, stream: av.VideoStream, name: str
+) -> av.VideoFrame:
     failure: BaseException | None = None
     try:
         for count, packet in enumerate(container.demux(stream)):
@@ -211,10 +220,6 @@ class _VideoDecoder:
 
     def start(self) -> None:
         self._thread.start()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
 
     def seek(self, position_s: float) -> int:
         """Ask for frames from `position_s`; returns the generation they will carry."""
@@ -419,7 +424,10 @@ class RoutinePlayer:
             return WallClock(self._now)
         if pygame.mixer.get_init() is None:
             try:
-                pygame.mixer.init(frequency=44100, size=-16, channels=2, buffer=1024)
+                # The sound's own rate spares a resampling pass; 1024-sample buffers (about
+                # 23 ms) are safe from underruns on a Pi and still pause promptly.
+                rate = self.info.audio_rate if 8000 <= self.info.audio_rate <= 96000 else 44100
+                pygame.mixer.init(frequency=rate, size=-16, channels=2, buffer=1024)
                 self._owns_mixer = True
             except pygame.error as err:
                 logger.warning(
@@ -427,7 +435,9 @@ class RoutinePlayer:
                 )
                 return WallClock(self._now)
         try:
-            return MixerClock(self.path, self.info.origin_s, now=self._now)
+            return MixerClock(
+                self.path, self.info.origin_s, self.info.audio_channels, now=self._now
+            )
         except (OSError, RuntimeError) as err:
             logger.warning(
                 "%s: cannot prepare the sound (%s); playing silently", self.path.name, err
@@ -494,7 +504,7 @@ class RoutinePlayer:
 
     def pause(self) -> None:
         """Freeze picture and sound where they are."""
-        if self._closed or self._paused or self._ended:
+        if self._closed or self._paused or self._ended or not self._started:
             return
         self._clock.pause()
         self._paused = True
@@ -585,7 +595,7 @@ class RoutinePlayer:
 
     def _check_end(self, now_s: float) -> None:
         duration = self.info.duration_s
-        end_s = self._last_frame_end + 1 / 30
+        end_s = self._last_frame_end + self.info.frame_interval_s
         if now_s < end_s:
             return
         if math.isfinite(duration) and end_s < duration - max(1.0, 0.1 * duration):
@@ -596,8 +606,8 @@ class RoutinePlayer:
                 )
             )
             return
-        spooled = getattr(self._clock, "seconds_spooled", 0.0)
-        if self.has_audio and now_s < spooled - 0.05:
+        sound_end = getattr(self._clock, "sound_end_s", 0.0)
+        if self.has_audio and (sound_end is None or now_s < sound_end - 0.05):
             return  # let the sound finish
         self._ended = True
         self._clock.pause()
@@ -634,8 +644,8 @@ class RoutinePlayer:
         started = time.perf_counter()
         # One reformatter for the whole playback: it keeps its swscale context, which costs
         # more to set up than the conversion itself (frame.to_ndarray builds one every call).
-        # BGRA is the byte order of pygame's usual 32-bit surfaces, so the blit is a plain copy
-        # with an opaque alpha rather than a 24-to-32-bit repack (measured a little cheaper).
+        # BGRA is the byte order of pygame's usual 32-bit display surfaces: blitting it (alpha
+        # all opaque) measured a little cheaper than repacking 24-bit RGB on every draw.
         if size == (frame.width, frame.height):
             bgra = self._reformatter.reformat(frame, format="bgra")
         else:

@@ -38,6 +38,8 @@ Now = Callable[[], float]
 
 # How much sound must be spooled ahead of the play position before the music starts.
 PREROLL_S = 0.5
+# How far ahead of the play position the sound is decoded before the decoder waits.
+AHEAD_S = 15.0
 # Largest forward jump a clock reading may make between two reads (guards against garbage).
 _MAX_JUMP_S = 0.5
 
@@ -122,97 +124,177 @@ def _wav_header(rate: int, channels: int) -> bytes:
 
 
 class _AudioSpool:
-    """Decodes a file's sound, from the start, into a WAV file on a background thread."""
+    """Decodes a file's sound into a WAV spool file on a background thread.
 
-    def __init__(self, path: Path, origin_s: float, rate: int, channels: int) -> None:
+    Each sample is written at its own place in the file (offset = media time x rate), so the
+    spool can jump: a seek far ahead restarts decoding there, leaving a hole that reads as
+    silence until it is filled. Decoding keeps `ahead_s` ahead of the play position and then
+    waits, which spreads the work over the playback instead of one burst at the start.
+    """
+
+    def __init__(
+        self, path: Path, origin_s: float, rate: int, channels: int, ahead_s: float = AHEAD_S
+    ) -> None:
         self.path = path
         self.rate = rate
         self.channels = channels
-        self.frames_written = 0  # sample frames; only this thread writes it
-        self.done = threading.Event()
+        self.playhead_s = 0.0  # set by the clock: where the listener is
+        self.end_s: float | None = None  # the sound's length, once decoding reached the end
         self.error: str | None = None
         self._origin_s = origin_s
+        self._ahead = round(ahead_s * rate)
+        self._frame_bytes = 2 * channels
+        self._runs: list[list[int]] = []  # written [start, end) sample frames, sorted, disjoint
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
         self._stop = threading.Event()
         fd, name = tempfile.mkstemp(prefix="kiosk-sound-", suffix=".wav", dir=_spool_dir())
         self._fd = fd
         self.file_name = name
-        os.write(fd, _wav_header(rate, channels))
+        header = _wav_header(rate, channels)
+        self._data_at = len(header)
+        os.pwrite(fd, header, 0)
+        # Where the mixer opens it. On Linux the name goes at once and the mixer opens the
+        # descriptor's /proc path, so not even a killed process leaves a spool behind.
+        self.open_path = name
+        if os.path.exists(f"/proc/self/fd/{fd}"):
+            self.open_path = f"/proc/self/fd/{fd}"
+            self.unlink()
         self._thread = threading.Thread(target=self._run, name="kiosk-audio-spool", daemon=True)
-
-    @property
-    def seconds_written(self) -> float:
-        return self.frames_written / self.rate
 
     def start(self) -> None:
         self._thread.start()
 
+    def want(self, position_s: float) -> None:
+        """The listener moved to `position_s` (a seek): decode from there if needed."""
+        self.playhead_s = position_s
+        self._wake.set()
+
+    def covered_until(self, position_s: float) -> float | None:
+        """End (seconds) of the written stretch holding `position_s`, or None if not written."""
+        frame = round(position_s * self.rate)
+        with self._lock:
+            for start, end in self._runs:
+                if start <= frame < end:
+                    return end / self.rate
+        return None
+
+    # -- the thread ---------------------------------------------------------------------------
     def _run(self) -> None:
         # Let the picture's decoder win when the two compete for a core (Linux: per thread).
         with contextlib.suppress(AttributeError, OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 5)
         try:
-            self._spool()
+            with av.open(str(self.path)) as container:
+                self._spool(container)
         except Exception as err:  # the thread must never die silently
             self.error = f"{type(err).__name__}: {err}"
-            logger.warning("%s: sound decoding stopped early: %s", self.path.name, self.error)
-        finally:
-            self.done.set()
+            logger.warning("%s: sound decoding stopped: %s", self.path.name, self.error)
+            if self.end_s is None:
+                self.end_s = self._written_end()
 
-    def _spool(self) -> None:
+    def _needed(self) -> int | None:
+        """The sample frame to write next, or None when far enough ahead."""
+        playhead = round(max(0.0, self.playhead_s) * self.rate)
+        need = playhead
+        with self._lock:
+            for start, end in self._runs:
+                if start <= playhead < end or (playhead == end and start < end):
+                    need = end
+        end_frame = None if self.end_s is None else round(self.end_s * self.rate)
+        if (end_frame is not None and need >= end_frame) or need - playhead >= self._ahead:
+            return None
+        return need
+
+    def _spool(self, container: av.container.InputContainer) -> None:
+        stream = container.streams.audio[0]
         layout = "mono" if self.channels == 1 else "stereo"
-        resampler = av.AudioResampler(format="s16", layout=layout, rate=self.rate)
-        skip_frames: int | None = None  # set from the first decoded frame's time
+        packets = None
+        resampler = None
+        cursor: int | None = None  # next sample frame this decoding pass writes
+        pass_start = 0  # where this pass began writing
         bad_packets = 0
-        with av.open(str(self.path)) as container:
-            stream = container.streams.audio[0]
-            for packet in container.demux(stream):
-                if self._stop.is_set():
-                    return
-                try:
-                    frames = packet.decode()
-                except av.FFmpegError as err:
-                    bad_packets += 1
-                    if bad_packets == 1:
-                        logger.warning("%s: skipping damaged sound data: %s", self.path.name, err)
-                    continue
-                for frame in frames:
-                    if skip_frames is None:
-                        start_s = (frame.time if frame.time is not None else 0.0) - self._origin_s
-                        skip_frames = self._align(start_s)
-                    for out in resampler.resample(frame):
-                        skip_frames = self._write(out, skip_frames)
-            for out in resampler.resample(None):
-                skip_frames = self._write(out, skip_frames or 0)
+        while not self._stop.is_set():
+            need = self._needed()
+            if need is None:
+                self._wake.wait(0.1)
+                self._wake.clear()
+                continue
+            if packets is None or (
+                cursor is not None and not pass_start <= need <= cursor + self.rate
+            ):
+                # Start (again) at `need`: the first pass, a seek, or a hole behind us.
+                at = need / self.rate + self._origin_s
+                container.seek(max(0, int(at / stream.time_base)), stream=stream, backward=True)
+                packets = container.demux(stream)
+                resampler = av.AudioResampler(format="s16", layout=layout, rate=self.rate)
+                cursor = None
+            packet = next(packets, None)
+            if packet is None:  # end of the sound
+                for out in resampler.resample(None):
+                    cursor = self._write(out, cursor if cursor is not None else need)
+                self.end_s = (cursor if cursor is not None else need) / self.rate
+                packets = None
+                continue
+            try:
+                frames = packet.decode()
+            except av.FFmpegError as err:
+                bad_packets += 1
+                if bad_packets == 1:
+                    logger.warning("%s: skipping damaged sound data: %s", self.path.name, err)
+                continue
+            for frame in frames:
+                if cursor is None:
+                    start_s = frame.time - self._origin_s if frame.time is not None else need
+                    cursor = pass_start = max(0, round(start_s * self.rate))
+                for out in resampler.resample(frame):
+                    cursor = self._write(out, cursor)
 
-    def _align(self, start_s: float) -> int:
-        """Silence before a late first sample, or how many early samples to drop."""
-        frames = round(start_s * self.rate)
-        if frames > 0:
-            self._append(bytes(frames * 2 * self.channels), frames)
-            return 0
-        return -frames
-
-    def _write(self, frame: av.AudioFrame, skip_frames: int) -> int:
+    def _write(self, frame: av.AudioFrame, at: int) -> int:
+        """Write `frame` from sample frame `at`, skipping parts already written; next frame."""
         data = frame.to_ndarray().tobytes()
-        count = frame.samples
-        if skip_frames:
-            dropped = min(skip_frames, count)
-            data = data[dropped * 2 * self.channels :]
-            count -= dropped
-            skip_frames -= dropped
-        if count:
-            self._append(data, count)
-        return skip_frames
+        end = at + frame.samples
+        for start, stop in self._gaps(at, end):
+            chunk = data[(start - at) * self._frame_bytes : (stop - at) * self._frame_bytes]
+            offset = self._data_at + start * self._frame_bytes
+            view = memoryview(chunk)
+            while view:
+                written = os.pwrite(self._fd, view, offset)
+                view, offset = view[written:], offset + written
+        self._mark(at, end)
+        return end
 
-    def _append(self, data: bytes, frames: int) -> None:
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        self.frames_written += frames
+    def _gaps(self, start: int, end: int) -> list[tuple[int, int]]:
+        gaps, cursor = [], start
+        with self._lock:
+            for run_start, run_end in self._runs:
+                if run_end <= cursor or run_start >= end:
+                    continue
+                if run_start > cursor:
+                    gaps.append((cursor, run_start))
+                cursor = max(cursor, run_end)
+        if cursor < end:
+            gaps.append((cursor, end))
+        return gaps
+
+    def _mark(self, start: int, end: int) -> None:
+        with self._lock:
+            runs = sorted([*self._runs, [start, end]])
+            merged: list[list[int]] = []
+            for run in runs:
+                if merged and run[0] <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], run[1])
+                else:
+                    merged.append(list(run))
+            self._runs = merged
+
+    def _written_end(self) -> float:
+        with self._lock:
+            return self._runs[-1][1] / self.rate if self._runs else 0.0
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout=2.0)
         with contextlib.suppress(OSError):
@@ -233,13 +315,18 @@ class MixerClock:
 
     has_audio = True
 
-    def __init__(self, path: Path, origin_s: float, now: Now = time.monotonic) -> None:
+    def __init__(
+        self, path: Path, origin_s: float, source_channels: int = 2, now: Now = time.monotonic
+    ) -> None:
         init = pygame.mixer.get_init()
         if init is None:
             raise RuntimeError("pygame.mixer is not initialised")
         rate, _size, mixer_channels = init
         self._now = now
-        self._spool = _AudioSpool(path, origin_s, rate, 1 if mixer_channels == 1 else 2)
+        # Resampled to the mixer's rate; a mono sound stays mono (half the spool, and SDL
+        # spreads it over both speakers for free).
+        channels = 1 if mixer_channels == 1 or source_channels == 1 else 2
+        self._spool = _AudioSpool(path, origin_s, rate, channels)
         self._loaded = False
         self._running = False  # started and not paused
         self._music_on = False  # music.play() issued and not seen stopping
@@ -251,8 +338,9 @@ class MixerClock:
 
     # -- reading ----------------------------------------------------------------------------
     @property
-    def seconds_spooled(self) -> float:
-        return self._spool.seconds_written
+    def sound_end_s(self) -> float | None:
+        """Length of the sound once known (the spool reached its end), else None."""
+        return self._spool.end_s
 
     @property
     def sound_error(self) -> str | None:
@@ -264,7 +352,9 @@ class MixerClock:
         if self._tail is not None:
             return self._tail.position()
         if self._music_on:
-            return self._read_music()
+            position = self._read_music()
+            self._spool.playhead_s = position
+            return position
         self._try_play()  # waiting for spooled sound (start, seek, underrun)
         return self._last_s
 
@@ -285,12 +375,13 @@ class MixerClock:
     def _music_stopped(self) -> None:
         """The music stopped by itself: the sound ended, or the spool fell behind."""
         self._music_on = False
-        end_s = self._spool.seconds_written
-        if self._spool.done.is_set() and self._last_s >= end_s - 0.25:
+        end_s = self._spool.end_s
+        if end_s is not None and self._last_s >= end_s - 0.25:
             logger.debug("sound ended at %.2f s; the picture runs on by the wall clock", end_s)
             self._start_tail(max(self._last_s, end_s))
         else:
             logger.warning("sound ran out of decoded data at %.2f s; waiting", self._last_s)
+            self._spool.want(self._last_s)
 
     def _start_tail(self, position_s: float) -> None:
         self._tail = WallClock(self._tail_now)
@@ -299,20 +390,20 @@ class MixerClock:
 
     def _try_play(self) -> None:
         start_s = self._last_s
-        spooled = self._spool.seconds_written
-        done = self._spool.done.is_set()
-        if done and start_s >= spooled - 0.05:
+        end_s = self._spool.end_s
+        if end_s is not None and start_s >= end_s - 0.05:
             self._start_tail(start_s)  # no sound left here: keep time without it
             return
-        if not done and spooled < start_s + PREROLL_S:
-            return
+        ready_until = self._spool.covered_until(start_s)
+        enough = start_s + PREROLL_S if end_s is None else min(start_s + PREROLL_S, end_s - 0.001)
+        if ready_until is None or ready_until < enough:
+            return  # the spool is on its way (it follows the playhead)
         music = pygame.mixer.music
         try:
             if not self._loaded:
-                music.load(self._spool.file_name)
+                music.load(self._spool.open_path)
                 self._loaded = True
-                # The mixer keeps its own handle: the name can go, so nothing is left behind.
-                self._spool.unlink()
+                self._spool.unlink()  # the mixer holds its own handle now
             music.play(start=start_s)
         except pygame.error as err:
             logger.warning("the mixer cannot play the sound (%s); going on without it", err)
@@ -324,6 +415,7 @@ class MixerClock:
 
     # -- control ----------------------------------------------------------------------------
     def start(self, position_s: float = 0.0) -> None:
+        self._spool.want(position_s)
         self._spool.start()
         self._last_s = position_s
         self._running = True
@@ -358,6 +450,7 @@ class MixerClock:
         self._tail = None
         self._last_s = position_s
         self._last_at = self._now()
+        self._spool.want(position_s)
         if self._running:
             self._try_play()
 

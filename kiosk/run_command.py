@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 import tempfile
 import time
@@ -110,6 +109,7 @@ def _run_kiosk(
 
     from kiosk.app import KioskApp
     from kiosk.pin_lock import PinLock
+    from kiosk.service import SdNotifier, ServiceWatchdog, install_signal_handlers
     from kiosk.session_store import SessionStore
     from kiosk.ui.caregiver import CaregiverArea, CaregiverTools
     from kiosk.ui.display import Rotation
@@ -192,7 +192,13 @@ def _run_kiosk(
         from kiosk.scripted import ScriptRunner
 
         app.hooks.append(ScriptRunner([], screenshots, time.monotonic()))
-    _install_signals(app)
+    notifier = SdNotifier()
+    install_signal_handlers(lambda: (notifier.stopping("stopping"), app.stop()))
+    watchdog = ServiceWatchdog(notifier, {"safety thread": lambda: monitor.alive})
+    # A ping proves the screen loop turns (it ticks once a frame) and the safety thread lives.
+    app.hooks.append(lambda _app, _now: watchdog.tick())
+    app.frame([])  # the screen is up
+    notifier.ready(result.message)
     try:
         app.run()
     finally:
@@ -293,15 +299,6 @@ def _export(store: Any) -> str:
     if path is None:
         return "No USB stick found. Plug one in and try again."
     return f"Exported to the USB stick as {path.name}."
-
-
-def _install_signals(app: Any) -> None:
-    def stop(signum: int, frame: Any) -> None:
-        log.info("signal %d: stopping", signum)
-        app.stop()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop)
 
 
 def _print_summary(store: Any, data_dir: Path, runner: Any) -> None:

@@ -205,6 +205,8 @@ class SafetyMonitor:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                return  # still inside the driver: it owns the sensor; exit takes it down
         self.sensor.close()
 
     def self_test(self, timeout_s: float = 1.0) -> SelfTestResult:

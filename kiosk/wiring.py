@@ -66,8 +66,10 @@ class SafetyParts:
     simulation: Simulation | None
 
     def close(self) -> None:
-        self.monitor.stop()
+        """Silence first: a stop must not beep, and the buzzer's watchdog must not see the
+        safety thread's end as a hang."""
         self.buzzer.close()
+        self.monitor.stop(timeout=0.5)
 
 
 def tune_for_alarm_latency() -> None:

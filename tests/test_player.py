@@ -21,6 +21,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
+import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 from player_clips import make_clip, read_frame_number, truncate  # noqa: E402
@@ -34,6 +35,7 @@ from kiosk.captions import (  # noqa: E402
     parse_webvtt,
 )
 from kiosk.player import PlayerError, RoutinePlayer, fit_rect  # noqa: E402
+from kiosk.player_clock import _AudioSpool  # noqa: E402
 from kiosk.routine import Chapter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -429,6 +431,37 @@ def test_sound_plays_to_the_end(sound_player):
     pump(player, lambda: player.ended, "the end of the clip")
     assert player.error is None
     assert player.position_s >= 2.9
+
+
+def _spooled(spool, moves: list[tuple[float, float]]) -> np.ndarray:
+    """Run `spool` through (want, wait-until-covered) steps; its samples as int16 pairs."""
+    spool.start()
+    try:
+        for position, until in moves:
+            spool.want(position)
+            limit = time.monotonic() + WAIT_S
+            while (spool.covered_until(position) or 0.0) < until:
+                assert time.monotonic() < limit, f"spool never reached {until} s"
+                time.sleep(0.01)
+        data = Path(spool.open_path).read_bytes()[44:]
+    finally:
+        spool.close()
+    return np.frombuffer(data, "<i2").reshape(-1, 2)
+
+
+def test_sound_spool_puts_each_sample_at_its_time_even_after_a_jump(clips):
+    rate = 44100
+    straight = _spooled(_AudioSpool(clips["sound"], 0.0, rate, 2), [(0.0, 2.9)])
+    # A jump ahead first (like a chapter seek), then back to the start to fill the hole.
+    jumped = _spooled(
+        _AudioSpool(clips["sound"], 0.0, rate, 2, ahead_s=0.5), [(2.0, 2.45), (0.0, 0.45)]
+    )
+    for start_s in (0.1, 2.1):
+        window = slice(round(start_s * rate), round((start_s + 0.3) * rate))
+        assert np.abs(straight[window]).max() > 1000  # the tone is there
+        assert np.abs(jumped[window].astype(int) - straight[window]).max() <= 2
+    hole = slice(round(1.2 * rate), round(1.5 * rate))
+    assert not jumped[hole].any()  # not decoded yet: silence, not misplaced sound
 
 
 def test_silent_file_plays_by_the_wall_clock(clips, players):

@@ -50,6 +50,8 @@ class CaregiverArea:
         self._new_pin: str | None = None
         self._session_id: int | None = None
         self._profile_index = 0
+        self._settings_page = 0
+        self._pin_message_at = pygame.Rect(0, 0, 0, 0)
 
     # -- opening and closing ------------------------------------------------------------------
 
@@ -174,18 +176,24 @@ class CaregiverArea:
     def draw(self, surface: pygame.Surface, layout: Layout) -> list[Button]:
         surface.fill(theme.BACKGROUND)
         buttons = getattr(self, f"_draw_{self.page}")(surface, layout)
-        if self.message:
+        if self.message and self.page != "calibrate":  # calibrate shows it in its text
             area = layout.content
-            draw_text(
-                surface,
-                self.message,
-                pygame.Rect(
-                    area.left, area.top + layout.title_px + 4, area.width, 2 * layout.body_px
-                ),
-                max(28, layout.body_px - 4),
-                theme.PRIMARY,
+            where = pygame.Rect(
+                area.left, area.top + layout.title_px + 4, area.width, 2 * layout.body_px
             )
+            if self.page == "pin":
+                where = self._pin_message_at
+            draw_text(surface, self.message, where, max(28, layout.body_px - 4), theme.PRIMARY)
         return [draw_button(surface, b, layout) for b in buttons]
+
+    def _pin_column(self, layout: Layout) -> pygame.Rect:
+        """Beside the keypad in landscape; above it in portrait."""
+        area = layout.content
+        if layout.portrait:
+            return area.copy()
+        return pygame.Rect(
+            area.left, area.top, area.width - (3 * 150 + 16) - layout.gap, area.height
+        )
 
     def _title(self, surface: pygame.Surface, layout: Layout, text: str) -> int:
         return draw_text(surface, text, layout.content, layout.title_px, bold=True)
@@ -193,15 +201,18 @@ class CaregiverArea:
     def _draw_pin(self, surface: pygame.Surface, layout: Layout) -> list[Button]:
         area = layout.content
         title = "Caregiver PIN" if self.tools.pin.has_pin else "New caregiver PIN"
-        self._title(surface, layout, title)
+        y = draw_text(surface, title, self._pin_column(layout), layout.title_px, bold=True)
         dots = theme.font(layout.title_px, bold=True).render(
             "• " * len(self._digits) or "-", True, theme.TEXT
         )
-        top = area.top + layout.title_px + 2 * layout.body_px + layout.gap
+        top = y + layout.gap
         surface.blit(dots, (area.left, top))
         labels = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Erase", "0", "OK"]
         actions = [f"digit:{d}" for d in "123456789"] + ["erase", "digit:0", "enter"]
-        pad_top = top + dots.get_height() + layout.gap
+        self._pin_message_at = pygame.Rect(
+            area.left, top + dots.get_height() + layout.gap, self._pin_column(layout).width, 200
+        )
+        pad_top = top + dots.get_height() + layout.gap + 2 * layout.body_px
         rows, cols = 4, 3
         height = max(96, (area.bottom - pad_top - (rows - 1) * 8) // rows)
         pad_width = min(area.width, 3 * 150 + 2 * 8) if not layout.portrait else area.width
@@ -230,6 +241,8 @@ class CaregiverArea:
     def _grid(self, layout: Layout, top: int, items: list[tuple[str, str, str]]) -> list[Button]:
         area = layout.content
         cols = 1 if layout.portrait else 2
+        while (len(items) + cols - 1) // cols * (96 + 8) > area.bottom - top and cols < 4:
+            cols += 1  # a short landscape panel: more columns, never smaller buttons
         rows = (len(items) + cols - 1) // cols
         height = max(
             96, min(layout.button_height, (area.bottom - top - (rows - 1) * 8) // max(rows, 1))
@@ -272,38 +285,50 @@ class CaregiverArea:
         area = layout.content
         y = self._title(surface, layout, "Calibrate reach")
         status = self.tools.monitor.status
+        rows = layout.button_row(2)
+        text = self.message or (
+            "The walker holds the support and stands at the farthest point still within "
+            "reach. Then tap Set."
+        )
         y = draw_text(
             surface,
-            "The walker stands at the farthest point still within reach, "
-            "holding the support. Then tap Set.",
-            pygame.Rect(area.left, y + 2 * layout.body_px, area.width, 300),
+            text,
+            pygame.Rect(area.left, y + layout.gap, area.width, 300),
             layout.body_px,
+            theme.PRIMARY if self.message else theme.TEXT,
         )
         shown = "nobody seen" if status.distance_mm is None else f"{status.distance_mm} mm"
         y = draw_text(
             surface,
             f"Now: {shown}. Reach line: {status.reach_mm} mm.",
-            pygame.Rect(area.left, y + layout.gap, area.width, 100),
+            pygame.Rect(area.left, y, area.width, 100),
             layout.body_px,
             bold=True,
         )
-        gauge = pygame.Rect(area.left + 30, y + 2 * layout.gap, area.width - 60, 28)
-        draw_gauge(surface, gauge, status.distance_mm, status.reach_mm, layout)
-        rows = layout.button_row(2)
+        gauge_top = min(y + 2 * layout.gap, rows[0].top - layout.gap - 48)
+        gauge = pygame.Rect(area.left + 30, gauge_top, area.width - 60, 28)
+        draw_gauge(surface, gauge, status.distance_mm, status.reach_mm, layout, labels=False)
         return [Button(rows[0], "Back", "page:menu"), Button(rows[1], "Set", "calibrate", "go")]
 
     def _draw_settings(self, surface: pygame.Surface, layout: Layout) -> list[Button]:
         y = self._title(surface, layout, "Settings") + 2 * layout.body_px
         settings = self.tools.settings()
-        back = layout.button_row(1)[0]
-        buttons = [Button(back, "Back", "page:menu")]
-        row_height = max(96, layout.button_height) + 8
-        for setting in EDITABLE.values():
-            if y + row_height > back.top:
-                break
+        rows = layout.button_row(2)
+        row_height = 96 + 8
+        per_page = max(1, (rows[0].top - layout.gap - y) // row_height)
+        editable = list(EDITABLE.values())
+        pages = (len(editable) + per_page - 1) // per_page
+        page = self._settings_page % pages
+        buttons = [Button(rows[0], "Back", "page:menu")]
+        if pages > 1:
+            buttons.append(Button(rows[1], f"More ({page + 1} of {pages})", "more", "primary"))
+        for setting in editable[page * per_page : (page + 1) * per_page]:
             buttons += self._setting_row(surface, layout, setting, settings[setting.key], y)
             y += row_height
         return buttons
+
+    def _on_more(self, _: str) -> None:
+        self._settings_page += 1
 
     def _setting_row(
         self, surface: pygame.Surface, layout: Layout, setting: Setting, value: Any, y: int
@@ -359,8 +384,8 @@ class CaregiverArea:
             when = local_time(summary.started_at).strftime("%a %d %b %H:%M")
             how = "completed" if summary.completed else (summary.ended_how or "open")
             label = (
-                f"{when}  {summary.profile_name}  {summary.minutes_walked:.1f} min  "
-                f"{summary.reminders} reminders  {how}"
+                f"{when}  {summary.profile_name}\n{summary.minutes_walked:.1f} min, "
+                f"{summary.reminders} reminders, {how}"
             )
             buttons.append(
                 Button(

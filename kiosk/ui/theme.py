@@ -51,13 +51,18 @@ def contrast(a: Colour, b: Colour) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-@cache
 def font(size: int, bold: bool = False) -> pygame.font.Font:
     """DejaVu Sans where installed (Raspberry Pi OS has it), else pygame's own font.
 
     `size` is the line height in pixels, so "32 px text" means what it says."""
     if not pygame.font.get_init():
         pygame.font.init()
+        _font.cache_clear()  # fonts made before a pygame.quit() are dead
+    return _font(size, bold)
+
+
+@cache
+def _font(size: int, bold: bool) -> pygame.font.Font:
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     for folder in _FONT_DIRS:
         if (folder / name).exists():

@@ -33,14 +33,28 @@ def draw_button(surface: pygame.Surface, button: Button, layout: Layout) -> Butt
     radius = round(14 * layout.scale)
     pygame.draw.rect(surface, fill, button.rect, border_radius=radius)
     pygame.draw.rect(surface, theme.TEXT, button.rect, width=3, border_radius=radius)
-    size = layout.body_px
-    label_font = theme.font(size, bold=True)
-    while label_font.size(button.label)[0] > button.rect.width - 24 and size > 24:
-        size -= 2  # a long label on a narrow button; never below legible
-        label_font = theme.font(size, bold=True)
-    image = label_font.render(button.label, True, ink)
-    surface.blit(image, image.get_rect(center=button.rect.center))
+    lines, label_font = _fit_label(button.label, button.rect, layout.body_px)
+    step = label_font.get_linesize()
+    top = button.rect.centery - step * len(lines) // 2
+    for i, line in enumerate(lines):
+        image = label_font.render(line, True, ink)
+        surface.blit(image, image.get_rect(midtop=(button.rect.centerx, top + i * step)))
     return button
+
+
+def _fit_label(label: str, rect: pygame.Rect, size: int) -> tuple[list[str], pygame.font.Font]:
+    """The label on one line, else on two, else smaller (never below 24 px)."""
+    room = rect.width - 24
+    while True:
+        label_font = theme.font(size, bold=True)
+        lines = label.split("\n")
+        if len(lines) == 1 and label_font.size(label)[0] > room:
+            lines = wrap(label, label_font, room)
+        fits = all(label_font.size(line)[0] <= room for line in lines)
+        tall_enough = len(lines) * label_font.get_linesize() <= rect.height - 8
+        if (fits and tall_enough) or size <= 24:
+            return lines, label_font
+        size -= 2
 
 
 def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
@@ -87,6 +101,7 @@ def draw_gauge(
     layout: Layout,
     *,
     full_scale_mm: int = 1200,
+    labels: bool = True,
 ) -> None:
     """The support at the left, the reach line, and the walker as a large dot."""
     pygame.draw.rect(surface, theme.PANEL, rect, border_radius=rect.height // 2)
@@ -105,6 +120,8 @@ def draw_gauge(
         colour = theme.TEXT if distance_mm <= reach_mm else theme.GAUGE_OUT
     pygame.draw.circle(surface, colour, (x, rect.centery), rect.height)
     pygame.draw.circle(surface, theme.BACKGROUND, (x, rect.centery), rect.height, width=4)
+    if not labels:
+        return
     small = theme.font(max(layout.body_px - 4, 28))
     label = small.render("support", True, theme.MUTED_TEXT)
     surface.blit(label, (rect.left - 10, rect.bottom + 22))

@@ -1,0 +1,158 @@
+"""`balance-kiosk run` end to end, as systemd and a caregiver meet it (headless, simulated)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def start_kiosk(tmp_path: Path, *args: str, env_extra: dict | None = None):
+    env = {
+        **os.environ,
+        "SDL_VIDEODRIVER": "dummy",
+        "SDL_AUDIODRIVER": "dummy",
+        **(env_extra or {}),
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kiosk.cli",
+            "run",
+            "--headless",
+            "--simulate",
+            "--data-dir",
+            str(tmp_path / "data"),
+            *args,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def receive(sock: socket.socket, until: str, limit_s: float = 30.0) -> list[str]:
+    messages: list[str] = []
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            data = sock.recv(4096).decode()
+        except TimeoutError:
+            break
+        messages.append(data)
+        if until in data:
+            break
+    return messages
+
+
+@pytest.fixture
+def notify_socket(tmp_path):
+    path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    yield sock, path
+    sock.close()
+
+
+def test_ready_then_watchdog_pings_then_sigterm_closes_the_session_as_stopped(
+    tmp_path, notify_socket
+):
+    sock, path = notify_socket
+    kiosk = start_kiosk(
+        tmp_path,
+        "--script",
+        "walk",
+        env_extra={"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "1000000"},
+    )
+    try:
+        messages = receive(sock, "READY=1")
+        assert any("READY=1" in m for m in messages), (messages, kiosk.stderr)
+        pings = receive(sock, "WATCHDOG=1", 5.0)
+        assert any("WATCHDOG=1" in m for m in pings)
+        database = tmp_path / "data" / "sessions.db"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # wait until the routine has started
+            if database.exists():
+                with sqlite3.connect(database) as db:
+                    if db.execute("SELECT count(*) FROM sessions").fetchone()[0]:
+                        break
+            time.sleep(0.2)
+        else:
+            pytest.fail("no session started")
+        sent = time.monotonic()
+        kiosk.send_signal(signal.SIGTERM)
+        kiosk.wait(timeout=10)
+        took = time.monotonic() - sent
+    finally:
+        if kiosk.poll() is None:
+            kiosk.kill()
+    assert kiosk.returncode == 0, kiosk.stderr.read()
+    assert took < 2.0
+    assert "Traceback" not in kiosk.stderr.read()
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT ended_how, ended_at FROM sessions").fetchall()
+    assert rows and rows[0][0] == "stopped" and rows[0][1] is not None
+
+
+def test_unknown_script_is_a_clear_error(tmp_path):
+    kiosk = start_kiosk(tmp_path, "--script", "dance")
+    _, err = kiosk.communicate(timeout=30)
+    assert kiosk.returncode == 2
+    assert "unknown script 'dance'" in err and "Traceback" not in err
+
+
+def test_a_bad_config_is_a_clear_error(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[safety]\nreach_mm = 9000\n")
+    kiosk = start_kiosk(tmp_path, "--config", str(config))
+    _, err = kiosk.communicate(timeout=30)
+    assert kiosk.returncode == 2
+    assert "safety.reach_mm = 9000 is out of range" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("script", "screens", "ending", "reminders", "faults"),
+    [
+        ("walk", ["home", "before_start", "ready_check", "routine", "end"], "completed", 0, 0),
+        ("drift", ["routine", "out_of_reach", "countdown", "paused", "end"], "stopped", 1, 0),
+        (
+            "unplug",
+            ["routine", "sensor_fault", "caregiver-pin", "caregiver-menu", "countdown", "end"],
+            "stopped",
+            0,
+            1,
+        ),
+    ],
+)
+def test_scripted_sessions_show_their_screens_and_log_the_session(
+    tmp_path, script, screens, ending, reminders, faults
+):
+    shots = tmp_path / "shots"
+    kiosk = start_kiosk(
+        tmp_path, "--script", script, "--screenshots", str(shots), "--size", "800x480"
+    )
+    out, err = kiosk.communicate(timeout=120)
+    assert kiosk.returncode == 0, err
+    seen = [p.stem.split("-", 1)[1] for p in sorted(shots.glob("*.png"))]
+    position = 0
+    for screen in screens:  # in this order, with others between
+        assert screen in seen[position:], (screen, seen)
+        position = seen.index(screen, position) + 1
+    with sqlite3.connect(tmp_path / "data" / "sessions.db") as db:
+        (how,) = db.execute("SELECT ended_how FROM sessions").fetchone()
+        kinds = [k for (k,) in db.execute("SELECT kind FROM events ORDER BY t")]
+    assert how == ending
+    assert kinds.count("alarm_on") == reminders
+    assert kinds.count("fault_on") == faults
+    assert f"{reminders} reminders" in out

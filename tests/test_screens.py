@@ -1,0 +1,331 @@
+"""The touchscreen under SDL's dummy driver: sizes, targets, contrast, taps and pixels."""
+
+from __future__ import annotations
+
+import time
+
+import pygame
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.flow import Ending, Screen
+from kiosk.pin_lock import PinLock
+from kiosk.reach import ReachZone
+from kiosk.routine import find_routine, load_routine
+from kiosk.safety import SafetyStatus
+from kiosk.session_store import SessionStore
+from kiosk.settings import Settings
+from kiosk.ui import theme
+from kiosk.ui.caregiver import CaregiverArea, CaregiverTools
+from kiosk.ui.display import Rotation
+from kiosk.ui.layout import MIN_ALERT_PX, MIN_BODY_PX, MIN_TARGET_PX, SUPPORTED_SIZES, Layout
+from kiosk.ui.screens import EndSummary, WalkerView, draw_walker_screen
+from kiosk.wiring import build_safety
+
+ROUTINE = load_routine(find_routine("beginner"))
+
+
+@pytest.fixture(autouse=True)
+def pygame_display():
+    pygame.display.init()
+    pygame.font.init()
+    yield
+    pygame.display.quit()  # fonts stay loaded: the kiosk, too, keeps them for its life
+
+
+def test_every_colour_pair_has_at_least_7_to_1_contrast():
+    for name, (ink, paper) in theme.PAIRS.items():
+        assert theme.contrast(ink, paper) >= 7.0, name
+
+
+@pytest.mark.parametrize("size", SUPPORTED_SIZES)
+def test_type_sizes_meet_the_minimums(size):
+    layout = Layout(*size)
+    assert theme.font(layout.body_px).get_height() >= MIN_BODY_PX
+    assert theme.font(layout.alert_px, bold=True).get_height() >= MIN_ALERT_PX
+    assert layout.button_height >= MIN_TARGET_PX
+
+
+def walker_view(screen: Screen, zone=ReachZone.WITHIN_REACH, fault=None) -> WalkerView:
+    status = SafetyStatus(0.0, zone, fault, 470, 470, 600, 550)
+    return WalkerView(
+        screen=screen,
+        status=status,
+        routine_title=ROUTINE.title,
+        safety_points=ROUTINE.safety_points,
+        goal_text="Today's goal: 10 minutes",
+        profiles=[(1, "Ann"), (2, "Bob")],
+        profile_id=1,
+        countdown_left=2,
+        end=EndSummary(4.5, 2, Ending.COMPLETED, "Next goal: 10 minutes, 3 days a week."),
+        armed=screen not in (Screen.HOME, Screen.BEFORE_START, Screen.READY_CHECK),
+    )
+
+
+@pytest.mark.parametrize("size", SUPPORTED_SIZES)
+@pytest.mark.parametrize("screen", list(Screen))
+def test_buttons_are_large_inside_the_screen_and_apart(size, screen):
+    surface = pygame.Surface(size)
+    layout = Layout(*size)
+    buttons = draw_walker_screen(surface, layout, walker_view(screen, fault="unplugged"))
+    assert buttons, f"{screen} has no button: nothing may trap the walker"
+    for button in buttons:
+        assert button.rect.width >= MIN_TARGET_PX and button.rect.height >= MIN_TARGET_PX
+        assert surface.get_rect().contains(button.rect), (button.label, button.rect)
+    for i, a in enumerate(buttons):
+        for b in buttons[i + 1 :]:
+            assert not a.rect.colliderect(b.rect), (a.label, b.label)
+
+
+def test_alert_screens_are_coloured_as_alerts():
+    surface = pygame.Surface((800, 480))
+    layout = Layout(800, 480)
+    draw_walker_screen(surface, layout, walker_view(Screen.OUT_OF_REACH, ReachZone.OUT_OF_REACH))
+    assert surface.get_at((400, 470))[:3] == theme.ALERT
+    draw_walker_screen(surface, layout, walker_view(Screen.SENSOR_FAULT, fault="unplugged"))
+    assert surface.get_at((400, 470))[:3] == theme.FAULT
+    draw_walker_screen(surface, layout, walker_view(Screen.HOME))
+    assert surface.get_at((400, 200))[:3] == theme.BACKGROUND
+
+
+# -- the app itself, with the emulated sensor, mock pins, a real log and the real video --------
+
+
+class StepClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    made = []
+
+    def build(size=(800, 480), rotation=0):
+        settings = Settings()
+        parts = build_safety(settings, simulate=True)
+        parts.monitor.disarm()
+        parts.monitor.start()
+        store = SessionStore.open(tmp_path / f"log-{len(made)}.db")
+        pin = PinLock(tmp_path / "pin.json")
+        pin.set_pin("2468")
+        physical = size  # the panel as it reports itself; the picture turns on it
+        display = pygame.display.set_mode(physical)
+        holder = {}
+        tools = CaregiverTools(
+            pin=pin,
+            monitor=parts.monitor,
+            buzzer=parts.buzzer,
+            store=store,
+            settings=lambda: settings,
+            save_setting=lambda k, v: "saved",
+            export_to_usb=lambda: "none",
+            acknowledge_fault=lambda: holder["app"].acknowledge_fault(),
+            fault_pending=lambda: holder["app"].fault_pending(),
+        )
+        from kiosk.player import RoutinePlayer
+
+        clock = StepClock()
+        app = KioskApp(
+            display=display,
+            rotation=Rotation(rotation, physical),
+            monitor=parts.monitor,
+            buzzer=parts.buzzer,
+            store=store,
+            routine=ROUTINE,
+            routine_problem=None,
+            caregiver=CaregiverArea(tools),
+            make_player=lambda r: RoutinePlayer.from_routine(r, audio=False),
+            clock=clock,
+        )
+        holder["app"] = app
+        app.sim = parts.simulation
+        app.test_clock = clock
+        made.append((parts, store, app))
+        wait_for(lambda: parts.monitor.status.distance_mm is not None)
+        app.frame([])
+        return app
+
+    yield build
+    for parts, store, app in made:
+        if app.player is not None:
+            app.player.close()
+        parts.close()
+        store.close()
+
+
+def wait_for(predicate, limit_s=3.0):
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+def finger(app, action):
+    """A finger on the button for `action`, as SDL reports it: FINGERDOWN, then the same press
+    again as a mouse click marked touch=True."""
+    button = next(b for b in app.buttons if b.action == action)
+    lx, ly = button.rect.center
+    rotation = app.rotation
+    width, height = rotation.physical_size
+    px, py = _to_physical(rotation, (lx, ly))
+    return [
+        pygame.event.Event(pygame.FINGERDOWN, x=px / width, y=py / height, touch_id=1, finger_id=0),
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(px, py), button=1, touch=True),
+        pygame.event.Event(pygame.FINGERUP, x=px / width, y=py / height, touch_id=1, finger_id=0),
+        pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(px, py), button=1, touch=True),
+    ]
+
+
+def _to_physical(rotation, point):
+    lx, ly = point
+    width, height = rotation.physical_size
+    if rotation.degrees == 90:
+        return width - 1 - ly, lx
+    if rotation.degrees == 180:
+        return width - 1 - lx, height - 1 - ly
+    if rotation.degrees == 270:
+        return ly, height - 1 - lx
+    return lx, ly
+
+
+def through_to_routine(app):
+    app.frame(finger(app, "start"))
+    assert app.flow.screen is Screen.BEFORE_START  # one press, not two
+    while any(b.action == "more" for b in app.buttons):
+        app.frame(finger(app, "more"))
+    app.frame(finger(app, "holding"))
+    assert app.flow.screen is Screen.READY_CHECK
+    app.frame([])
+    app.test_clock.now += 2.5
+    app.frame([])
+    assert app.flow.screen is Screen.ROUTINE
+
+
+@pytest.mark.parametrize("size", SUPPORTED_SIZES)
+def test_taps_land_on_the_right_buttons_at_every_size(make_app, size):
+    app = make_app(size)
+    through_to_routine(app)
+    app.frame(finger(app, "pause"))
+    assert app.flow.screen is Screen.PAUSED and app.player.is_paused
+    app.frame(finger(app, "resume"))
+    assert app.flow.screen is Screen.ROUTINE
+    app.frame(finger(app, "stop"))
+    assert app.flow.screen is Screen.END
+    app.frame(finger(app, "done"))
+    assert app.flow.screen is Screen.HOME
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_rotation_turns_the_picture_and_the_touch_points(make_app, rotation):
+    app = make_app((800, 480), rotation)
+    assert app.logical.get_size() == ((480, 800) if rotation != 180 else (800, 480))
+    app.frame(finger(app, "start"))
+    assert app.flow.screen is Screen.BEFORE_START
+
+
+def test_drift_pauses_the_video_within_a_frame_and_the_countdown_resumes_it(make_app):
+    app = make_app()
+    through_to_routine(app)
+    app.player.seek(20.0)
+    for _ in range(5):
+        app.frame([])
+    app.sim.walker.move_to(800.0)
+    wait_for(lambda: app.buzzer.sounding)  # the safety thread sounded the buzzer by itself
+    assert app.flow.screen is Screen.ROUTINE  # the screen has not looked yet
+    app.frame([])  # one frame later
+    assert app.flow.screen is Screen.OUT_OF_REACH and app.player.is_paused
+    frozen = app.player.position_s
+    app.sim.walker.move_to(450.0)
+    wait_for(lambda: not app.buzzer.sounding)
+    app.frame([])
+    assert app.flow.screen is Screen.COUNTDOWN and app.player.is_paused
+    app.test_clock.now += 3.1
+    app.frame([])
+    assert app.flow.screen is Screen.ROUTINE and not app.player.is_paused
+    assert frozen >= 19.9
+    assert frozen - 3.5 <= app.player.position_s <= frozen - 2.5  # rewound a few seconds
+
+
+def test_three_second_corner_press_opens_the_pin_pad_and_the_pin_opens_the_menu(make_app):
+    app = make_app()
+    down = pygame.event.Event(pygame.FINGERDOWN, x=0.01, y=0.01, touch_id=1, finger_id=0)
+    app.frame([down])
+    app.test_clock.now += 2.0
+    app.frame([])
+    assert not app.caregiver.open
+    app.test_clock.now += 1.1
+    app.frame([])
+    assert app.caregiver.open and app.current_screen == "caregiver-pin"
+    app.frame([pygame.event.Event(pygame.FINGERUP, x=0.01, y=0.01, touch_id=1, finger_id=0)])
+    for digit in "1111":
+        app.frame(finger(app, f"digit:{digit}"))
+    app.frame(finger(app, "enter"))
+    assert app.current_screen == "caregiver-pin" and "Wrong PIN" in app.caregiver.message
+    for digit in "2468":
+        app.frame(finger(app, f"digit:{digit}"))
+    app.frame(finger(app, "enter"))
+    assert app.current_screen == "caregiver-menu"
+    app.frame(finger(app, "close"))
+    assert not app.caregiver.open and app.flow.screen is Screen.HOME
+
+
+def test_a_short_corner_press_does_nothing(make_app):
+    app = make_app()
+    spot = {"x": 0.01, "y": 0.01, "touch_id": 1, "finger_id": 0}
+    app.frame([pygame.event.Event(pygame.FINGERDOWN, **spot)])
+    app.test_clock.now += 1.0
+    app.frame([pygame.event.Event(pygame.FINGERUP, **spot)])
+    app.test_clock.now += 5.0
+    app.frame([])
+    assert not app.caregiver.open
+
+
+@pytest.mark.parametrize("size", SUPPORTED_SIZES)
+def test_caregiver_pages_have_large_separate_buttons(make_app, size):
+    app = make_app(size)
+    area = app.caregiver
+    area.show()
+    surface = pygame.Surface(app.logical.get_size())
+    for page in ("pin", "menu", "calibrate", "settings", "sessions", "weekly"):
+        area.page = page
+        buttons = area.draw(surface, app.layout)
+        assert buttons, page
+        for button in buttons:
+            assert min(button.rect.size) >= MIN_TARGET_PX, (page, button.label, button.rect)
+            assert surface.get_rect().contains(button.rect), (page, button.label, button.rect)
+        for i, a in enumerate(buttons):
+            for b in buttons[i + 1 :]:
+                assert not a.rect.colliderect(b.rect), (page, a.label, b.label)
+
+
+def test_calibration_sets_the_reach_from_where_the_walker_stands(make_app):
+    app = make_app()
+    saved = {}
+    app.caregiver.tools.save_setting = lambda key, value: saved.update({key: value}) or "ok"
+    app.sim.walker.move_to(683.0)
+    wait_for(lambda: app.monitor.status.distance_mm and app.monitor.status.distance_mm > 670)
+    app.caregiver.show()
+    app.caregiver.page = "calibrate"
+    app.frame([])
+    app.frame(finger(app, "calibrate"))
+    assert saved == {"safety.reach_mm": 680}
+
+
+def test_caregiver_hold_silences_the_alarm_and_shows_the_time_left(make_app):
+    app = make_app()
+    through_to_routine(app)
+    app.sim.walker.move_to(800.0)
+    wait_for(lambda: app.buzzer.sounding)
+    app.caregiver.show()
+    app.caregiver.page = "menu"
+    app.frame([])
+    app.frame(finger(app, "hold"))
+    wait_for(lambda: not app.buzzer.sounding)
+    assert 29 < app.buzzer.hold_remaining_s <= 30
+    app.frame(finger(app, "close"))
+    assert app.flow.screen in (Screen.PAUSED, Screen.OUT_OF_REACH)
