@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 
 MAX_HOLD_S = 30.0  # a caregiver's hold never lasts longer
+MIN_VOLUME = 5  # of 10: the quietest a tonal buzzer may be set
 
 
 class Priority(IntEnum):
@@ -95,9 +96,13 @@ class ActiveBuzzerOutput:
 
 
 class TonalBuzzerOutput:
-    """A passive piezo driven with PWM at the pattern's tone (500-900 Hz)."""
+    """A passive piezo driven with PWM at the pattern's tone (500-900 Hz).
 
-    def __init__(self, pin: int | str, pin_factory: Any = None) -> None:
+    Volume is the PWM duty cycle: a square wave at 50 % is the loudest a piezo gets; the
+    settings never allow less than half of that, so the alarm cannot be turned down to
+    nothing (alarms turned down are a known cause of unnoticed falls)."""
+
+    def __init__(self, pin: int | str, pin_factory: Any = None, volume: int = 10) -> None:
         from gpiozero import TonalBuzzer
         from gpiozero.tones import Tone
 
@@ -111,9 +116,11 @@ class TonalBuzzerOutput:
             octaves=1,
             pin_factory=pin_factory,
         )
+        self.duty = 0.5 * max(MIN_VOLUME, min(volume, 10)) / 10
 
     def sound(self, tone_hz: float) -> None:
         self.device.play(self._tone.from_frequency(tone_hz))
+        self.device.pwm_device.value = self.duty
 
     def quiet(self) -> None:
         self.device.stop()
@@ -122,11 +129,13 @@ class TonalBuzzerOutput:
         self.device.close()
 
 
-def make_buzzer_output(kind: str, pin: int | str, pin_factory: Any = None) -> BuzzerOutput:
+def make_buzzer_output(
+    kind: str, pin: int | str, pin_factory: Any = None, volume: int = 10
+) -> BuzzerOutput:
     if kind == "active":
         return ActiveBuzzerOutput(pin, pin_factory)
     if kind == "tonal":
-        return TonalBuzzerOutput(pin, pin_factory)
+        return TonalBuzzerOutput(pin, pin_factory, volume)
     raise ValueError(f"unknown buzzer kind {kind!r}: use 'active' or 'tonal'")
 
 

@@ -251,6 +251,8 @@ class KioskApp:
             notice = f"The video cannot be played ({self.player_problem}). Keep walking safely."
         elif self.flow.screen is Screen.HOME and self.routine_problem:
             notice = self.routine_problem
+        elif self.flow.screen is Screen.HOME and self.caregiver.unseen_log_problems():
+            notice = "The session log needs a caregiver's attention (caregiver area)."
         if notice:
             area = self.layout.content
             draw_text(

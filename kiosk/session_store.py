@@ -373,6 +373,20 @@ class SessionStore:
         found = self.find_profile(name)
         return found.id if found else self.add_profile(name)
 
+    def rename_profile(self, profile_id: int, name: str) -> None:
+        """Raises ValueError if the name is empty or taken."""
+        name = name.strip()
+        if not name:
+            raise ValueError("a profile needs a name")
+        try:
+            self._call(
+                lambda conn: conn.execute(
+                    "UPDATE profiles SET name = ? WHERE id = ?", (name, profile_id)
+                )
+            )
+        except sqlite3.IntegrityError:
+            raise ValueError(f"a profile named {name!r} already exists") from None
+
     def set_goal(self, profile_id: int, *, goal_minutes: int, goal_days: int) -> None:
         self._call(
             lambda conn: conn.execute(

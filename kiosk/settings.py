@@ -189,6 +189,17 @@ SCHEMA: tuple[Setting, ...] = (
         help="The GPIO pin (BCM number) the buzzer is wired to.",
     ),
     Setting(
+        "buzzer.volume",
+        10,
+        minimum=5,
+        maximum=10,
+        step=1,
+        label="Buzzer volume",
+        why_limited="an alarm turned down is an alarm nobody hears",
+        help="How loud a tonal (passive piezo) buzzer plays, 5 to 10; an active buzzer has one "
+        "volume only.",
+    ),
+    Setting(
         "display.rotation",
         0,
         unit="degrees",

@@ -110,7 +110,9 @@ def build_safety(settings: Mapping[str, Any], *, simulate: bool = False) -> Safe
         io_timeout_s=io_timeout_s,
         reset_line=reset_line,
     )
-    output = make_buzzer_output(settings["buzzer.kind"], settings["buzzer.pin"], pin_factory)
+    output = make_buzzer_output(
+        settings["buzzer.kind"], settings["buzzer.pin"], pin_factory, settings["buzzer.volume"]
+    )
     buzzer = AlarmBuzzer(output)
     return SafetyParts(SafetyMonitor(sensor, buzzer, config), buzzer, simulation)
 

@@ -219,3 +219,15 @@ def test_a_higher_alarm_breaks_through_a_hold(mock_factory, clock):
     buzzer.activate(Priority.HIGH)
     assert pin.state and abs(pin.frequency - 880) < 5  # sounds before activate returns
     buzzer.close()
+
+
+def test_tonal_volume_sets_the_duty_cycle_and_never_below_half(mock_factory):
+    quiet = TonalBuzzerOutput(PIN, mock_factory, volume=6)
+    quiet.sound(880.0)
+    assert mock_factory.pin(PIN).state == pytest.approx(0.3)
+    quiet.close()
+    mock_factory.reset()
+    floor = TonalBuzzerOutput(PIN, mock_factory, volume=1)
+    floor.sound(880.0)
+    assert mock_factory.pin(PIN).state == pytest.approx(0.25)
+    floor.close()

@@ -291,7 +291,16 @@ def test_caregiver_pages_have_large_separate_buttons(make_app, size):
     area = app.caregiver
     area.show()
     surface = pygame.Surface(app.logical.get_size())
-    for page in ("pin", "menu", "calibrate", "settings", "sessions", "weekly"):
+    for page in (
+        "pin",
+        "menu",
+        "calibrate",
+        "settings",
+        "sessions",
+        "weekly",
+        "walkers",
+        "problems",
+    ):
         area.page = page
         buttons = area.draw(surface, app.layout)
         assert buttons, page
@@ -329,3 +338,28 @@ def test_caregiver_hold_silences_the_alarm_and_shows_the_time_left(make_app):
     assert 29 < app.buzzer.hold_remaining_s <= 30
     app.frame(finger(app, "close"))
     assert app.flow.screen in (Screen.PAUSED, Screen.OUT_OF_REACH)
+
+
+def test_a_corrupt_log_is_kept_aside_and_the_caregiver_is_told(make_app, tmp_path):
+    app = make_app()
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"this is not a database" * 100)
+    original = broken.read_bytes()
+    store = SessionStore.open(broken)
+    try:
+        app.store = store
+        app.caregiver.tools.store = store
+        assert store.problems, "the store did not report the unreadable file"
+        kept = [p for p in tmp_path.iterdir() if p.name.startswith("broken.db.")]
+        assert kept and kept[0].read_bytes() == original
+        app.frame([])
+        assert app.flow.screen is Screen.HOME
+        app.caregiver.show()
+        app.caregiver.page = "menu"
+        app.frame([])
+        app.frame(finger(app, "page:problems"))
+        assert app.current_screen == "caregiver-problems"
+        app.frame(finger(app, "seen"))
+        assert not app.caregiver.unseen_log_problems()
+    finally:
+        store.close()

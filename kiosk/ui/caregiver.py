@@ -51,6 +51,7 @@ class CaregiverArea:
         self._session_id: int | None = None
         self._profile_index = 0
         self._settings_page = 0
+        self._problems_seen = 0
         self._pin_message_at = pygame.Rect(0, 0, 0, 0)
 
     # -- opening and closing ------------------------------------------------------------------
@@ -268,6 +269,8 @@ class CaregiverArea:
         items = []
         if self.tools.fault_pending():
             items.append(("Acknowledge fault", "acknowledge", "primary"))
+        if self.unseen_log_problems():
+            items.append(("Session log problem", "page:problems", "primary"))
         items += [
             ("Hold alarm 30 s", "hold", "panel"),
             ("Test alarm", "test:HIGH", "panel"),
@@ -275,11 +278,100 @@ class CaregiverArea:
             ("Settings", "page:settings", "panel"),
             ("Sessions", "page:sessions", "panel"),
             ("Weekly progress", "page:weekly", "panel"),
+            ("Walkers and goals", "page:walkers", "panel"),
             ("Export to USB", "export", "panel"),
             ("Close", "close", "go"),
         ]
         top = layout.content.top + layout.title_px + 2 * layout.body_px
         return self._grid(layout, top, items)
+
+    def _current_profile(self) -> Any:
+        profiles = self.tools.store.profiles()
+        return profiles[self._profile_index % len(profiles)] if profiles else None
+
+    def _on_goal(self, value: str) -> None:
+        profile = self._current_profile()
+        if profile is None:
+            return
+        minutes, days = profile.goal_minutes, profile.goal_days
+        change = {
+            "minutes,up": (5, 0),
+            "minutes,down": (-5, 0),
+            "days,up": (0, 1),
+            "days,down": (0, -1),
+        }[value]
+        minutes = min(60, max(5, minutes + change[0]))
+        days = min(7, max(1, days + change[1]))
+        self.tools.store.set_goal(profile.id, goal_minutes=minutes, goal_days=days)
+        self.message = f"{profile.name}: goal {minutes} minutes, {days} days a week."
+
+    def _on_add_walker(self, _: str) -> None:
+        names = {p.name for p in self.tools.store.profiles()}
+        number = len(names) + 1
+        while f"Walker {number}" in names:
+            number += 1
+        self.tools.store.add_profile(f"Walker {number}")
+        self._profile_index = len(names)
+        self.message = (
+            f"Added Walker {number}. Rename with: balance-kiosk profiles rename "
+            f"'Walker {number}' NAME"
+        )
+
+    def _draw_walkers(self, surface: pygame.Surface, layout: Layout) -> list[Button]:
+        area = layout.content
+        rows = layout.button_row(3)
+        profile = self._current_profile()
+        name = profile.name if profile else "nobody yet"
+        y = self._title(surface, layout, f"Walker: {name}") + 2 * layout.body_px
+        buttons = [
+            Button(rows[0], "Back", "page:menu"),
+            Button(rows[1], "Next walker", "profile:next"),
+            Button(rows[2], "Add walker", "add_walker"),
+        ]
+        if profile is None:
+            return buttons
+        size = 96
+        for label, value, key in (
+            ("Minutes a day", profile.goal_minutes, "minutes"),
+            ("Days a week", profile.goal_days, "days"),
+        ):
+            if y + size > rows[0].top - layout.gap:
+                break
+            draw_text(
+                surface,
+                f"{label}: {value}",
+                pygame.Rect(area.left, y + 28, area.width - 2 * size - 20, size),
+                layout.body_px,
+            )
+            buttons += [
+                Button(
+                    pygame.Rect(area.right - 2 * size - 8, y, size, size), "-", f"goal:{key},down"
+                ),
+                Button(pygame.Rect(area.right - size, y, size, size), "+", f"goal:{key},up"),
+            ]
+            y += size + 8
+        return buttons
+
+    def unseen_log_problems(self) -> list[str]:
+        problems = [str(p) for p in getattr(self.tools.store, "problems", [])]
+        return problems[self._problems_seen :]
+
+    def _on_seen(self, _: str) -> None:
+        self._problems_seen = len(getattr(self.tools.store, "problems", []))
+        self.page = "menu"
+
+    def _draw_problems(self, surface: pygame.Surface, layout: Layout) -> list[Button]:
+        area = layout.content
+        y = self._title(surface, layout, "Session log")
+        rows = layout.button_row(2)
+        for message in self.unseen_log_problems()[-3:]:
+            y = draw_text(
+                surface,
+                message,
+                pygame.Rect(area.left, y + layout.gap, area.width, rows[0].top - y),
+                max(28, layout.body_px - 4),
+            )
+        return [Button(rows[0], "Back", "page:menu"), Button(rows[1], "Seen", "seen", "go")]
 
     def _draw_calibrate(self, surface: pygame.Surface, layout: Layout) -> list[Button]:
         area = layout.content

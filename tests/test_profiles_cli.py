@@ -1,0 +1,37 @@
+"""`balance-kiosk profiles` as a caregiver runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def profiles(tmp_path, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "profiles", "--data-dir", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_add_rename_goal_and_list(tmp_path):
+    assert "No walkers yet" in profiles(tmp_path, "list").stdout
+    assert profiles(tmp_path, "add", "Ann", "--minutes", "5", "--days", "2").returncode == 0
+    assert profiles(tmp_path, "rename", "Ann", "Annie").returncode == 0
+    assert profiles(tmp_path, "goal", "annie", "--minutes", "15", "--days", "4").returncode == 0
+    listing = profiles(tmp_path, "list").stdout
+    assert "Annie" in listing and "goal 15 min a day, 4 days a week" in listing
+
+
+def test_clear_errors(tmp_path):
+    profiles(tmp_path, "add", "Ann")
+    for args, message in (
+        (("add", "ann"), "already exists"),
+        (("rename", "Bob", "Rob"), "no walker named 'Bob'"),
+        (("goal", "Ann", "--days", "9"), "--days 9: use 1 to 7"),
+        (("add", "  "), "needs a name"),
+    ):
+        result = profiles(tmp_path, *args)
+        assert result.returncode == 2 and message in result.stderr
+        assert "Traceback" not in result.stderr
