@@ -12,7 +12,7 @@ from kiosk.flow import Ending, Screen
 from kiosk.safety import SafetyStatus
 from kiosk.ui import theme
 from kiosk.ui.layout import Layout
-from kiosk.ui.widgets import Button, draw_button, draw_gauge, draw_text
+from kiosk.ui.widgets import Button, draw_button, draw_gauge, draw_text, fit_size
 
 
 @dataclass
@@ -273,27 +273,25 @@ def _countdown(surface: pygame.Surface, layout: Layout, view: WalkerView) -> lis
 def _sensor_fault(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
     surface.fill(theme.FAULT)
     area = layout.below_badge
-    y = draw_text(
-        surface,
-        "Hold on to the support. Call for help.",
-        area,
-        layout.alert_px,
-        theme.FAULT_TEXT,
-        bold=True,
-        centre=True,
-    )
+    rows = layout.button_row(2)
+    headline = "Hold the support. Call for help."
+    size = fit_size(headline, area.width, 2, layout.alert_px, 64, bold=True)
+    y = draw_text(surface, headline, area, size, theme.FAULT_TEXT, bold=True, centre=True)
     detail = f"The distance sensor is not working: {view.status.fault or 'it has stopped'}."
     if view.status.fault is None:
         detail = "The sensor works again. A caregiver can let the routine go on."
     elif view.fault_acknowledged:
         detail += " Acknowledged: the routine goes on when the sensor works again."
+    room = pygame.Rect(area.left, y + layout.gap // 2, area.width, rows[0].top - y - layout.gap)
+    text_font = theme.font(layout.body_px)
+    from kiosk.ui.widgets import wrap
+
+    lines = wrap(detail, text_font, room.width)
+    fitting = max(1, room.height // text_font.get_linesize())
+    if len(lines) > fitting:  # a small panel: the reason, shortened, is what matters
+        lines = wrap(f"Sensor: {view.status.fault or 'working again'}", text_font, room.width)
     draw_text(
-        surface,
-        detail,
-        pygame.Rect(area.left, y + layout.gap, area.width, 300),
-        layout.body_px,
-        theme.FAULT_TEXT,
-        centre=True,
+        surface, "\n".join(lines[:fitting]), room, layout.body_px, theme.FAULT_TEXT, centre=True
     )
     rows = layout.button_row(2)
     return [

@@ -13,7 +13,7 @@ from kiosk.wiring import Simulation
 
 HEIGHT = 120
 FULL_SCALE_MM = 1200
-HELP = "←/→ or drag: walker   U: unplug   S: stuck   F: walk off"
+HELP = "←/→ or drag: walker  U: unplug  S: stuck  F: walk off"
 
 
 class SimulatorPanel:
@@ -90,7 +90,7 @@ class SimulatorPanel:
         distance = sim.walker.distance_at(0.0)
         where = "walked off" if distance is None else f"{distance:.0f} mm"
         chip = "UNPLUGGED" if sim.chip.unplugged else "STUCK" if sim.chip.stuck else "ok"
-        text = f"SIMULATOR  walker {where}   sensor {chip}   {HELP}"
+        text = f"SIMULATOR  walker {where}  sensor {chip}   {HELP}"
         surface.blit(small.render(text, True, theme.TEXT), (20, self.rect.top + 10))
         pygame.draw.rect(surface, theme.BACKGROUND, self.bar, border_radius=15)
         if distance is not None:

@@ -72,6 +72,17 @@ def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
     return lines
 
 
+def fit_size(
+    text: str, width: int, max_lines: int, largest: int, smallest: int, bold: bool = False
+) -> int:
+    """The largest type size from `largest` down to `smallest` that keeps `text` in
+    `max_lines` lines; `smallest` if none does."""
+    size = largest
+    while size > smallest and len(wrap(text, theme.font(size, bold), width)) > max_lines:
+        size -= 2
+    return max(size, smallest)
+
+
 def draw_text(
     surface: pygame.Surface,
     text: str,
