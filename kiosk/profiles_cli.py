@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from kiosk.data_dir import resolve_data_dir
 from kiosk.session_store import SessionStore
@@ -84,31 +85,36 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _rename(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        profile = store.find_profile(args.old)
-        if profile is None:
-            return _fail(f"no walker named {args.old!r}; see 'balance-kiosk profiles list'")
-        store.rename_profile(profile.id, args.new)
-    except ValueError as error:
-        return _fail(str(error))
-    finally:
-        store.close()
-    print(f"renamed {args.old} to {args.new.strip()}")
-    return 0
+    def rename(store: SessionStore, profile_id: int) -> str:
+        store.rename_profile(profile_id, args.new)
+        return f"renamed {args.old} to {args.new.strip()}"
+
+    return _on_profile(args, args.old, rename)
 
 
 def _goal(args: argparse.Namespace) -> int:
     problem = _check_goal(args)
     if problem:
         return _fail(problem)
+
+    def set_goal(store: SessionStore, profile_id: int) -> str:
+        store.set_goal(profile_id, goal_minutes=args.minutes, goal_days=args.days)
+        return f"{args.name}: {args.minutes} min a day, {args.days} days a week"
+
+    return _on_profile(args, args.name, set_goal)
+
+
+def _on_profile(
+    args: argparse.Namespace, name: str, action: Callable[[SessionStore, int], str]
+) -> int:
     store = _store(args)
     try:
-        profile = store.find_profile(args.name)
+        profile = store.find_profile(name)
         if profile is None:
-            return _fail(f"no walker named {args.name!r}; see 'balance-kiosk profiles list'")
-        store.set_goal(profile.id, goal_minutes=args.minutes, goal_days=args.days)
+            return _fail(f"no walker named {name!r}; see 'balance-kiosk profiles list'")
+        print(action(store, profile.id))
+    except ValueError as error:
+        return _fail(str(error))
     finally:
         store.close()
-    print(f"{profile.name}: {args.minutes} min a day, {args.days} days a week")
     return 0

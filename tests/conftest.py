@@ -13,6 +13,7 @@ from gpiozero import Device  # noqa: E402
 from gpiozero.pins.mock import MockFactory, MockPWMPin  # noqa: E402
 
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker  # noqa: E402
+from kiosk.replay import VirtualClock  # noqa: E402
 
 
 @pytest.fixture
@@ -26,22 +27,10 @@ def mock_factory():
     Device.pin_factory = previous
 
 
-class FakeClock:
-    """Virtual time for the emulator and the monitor: moves only when slept."""
-
-    def __init__(self, start: float = 100.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> VirtualClock:
+    """Virtual time for the emulator and the monitor: moves only when slept."""
+    return VirtualClock(100.0)
 
 
 @pytest.fixture

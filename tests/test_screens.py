@@ -11,6 +11,7 @@ from kiosk.app import KioskApp
 from kiosk.flow import Ending, Screen
 from kiosk.pin_lock import PinLock
 from kiosk.reach import ReachZone
+from kiosk.replay import VirtualClock
 from kiosk.routine import find_routine, load_routine
 from kiosk.safety import SafetyStatus
 from kiosk.session_store import SessionStore
@@ -91,14 +92,6 @@ def test_alert_screens_are_coloured_as_alerts():
 # -- the app itself, with the emulated sensor, mock pins, a real log and the real video --------
 
 
-class StepClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def make_app(tmp_path):
     made = []
@@ -127,7 +120,7 @@ def make_app(tmp_path):
         )
         from kiosk.player import RoutinePlayer
 
-        clock = StepClock()
+        clock = VirtualClock(1000.0)
         app = KioskApp(
             display=display,
             rotation=Rotation(rotation, physical),
