@@ -85,6 +85,7 @@ class KioskApp:
         self.frames = 0
         self.last_frame_at = clock()
         self.hooks: list[Callable[[KioskApp, float], None]] = []
+        self.sessions: list[int] = []  # the sessions this run recorded
         self._safety_events: queue.SimpleQueue[SafetyEvent] = queue.SimpleQueue()
         self._chapter_index: int | None = None
         self.profile_id = self._first_profile()
@@ -106,7 +107,9 @@ class KioskApp:
                 log.error("cannot play %s: %s", routine.video_path, error)
                 self.player, self.player_problem = None, str(error)
         name = routine.folder.name if routine else "none"
-        self.recorder.start(self.profile_id, name, routine.level if routine else 1)
+        session = self.recorder.start(self.profile_id, name, routine.level if routine else 1)
+        if session is not None:
+            self.sessions.append(session)
         self.monitor.arm()
 
     def pause_video(self, reason: str) -> None:

@@ -208,7 +208,7 @@ def _run_kiosk(
             app.finish_routine(Ending.STOPPED)
         parts.close()
         if runner is not None:
-            _print_summary(store, data_dir, runner)
+            _print_summary(store, data_dir, runner, app.sessions)
         store.close()
         pygame.quit()
     return 1 if runner is not None and runner.failure else 0
@@ -301,10 +301,11 @@ def _export(store: Any) -> str:
     return f"Exported to the USB stick as {path.name}."
 
 
-def _print_summary(store: Any, data_dir: Path, runner: Any) -> None:
-    page = store.list_sessions(page_size=5)
+def _print_summary(store: Any, data_dir: Path, runner: Any, sessions: list[int]) -> None:
+    store.flush()
     print(f"session log: {data_dir / 'sessions.db'}")
-    for s in page.sessions:
+    details = [store.session_detail(session_id) for session_id in sessions]
+    for s in (d.session for d in details if d is not None):
         print(
             f"session {s.id}: {s.minutes_walked:.1f} min walked, {s.reminders} reminders, "
             f"longest out of reach {s.longest_out_of_reach_s:.1f} s, "
