@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    from kiosk import logs_cli, play_cli, profiles_cli, run_command
+    from kiosk import doctor, logs_cli, play_cli, profiles_cli, run_command
 
     run = commands.add_parser("run", help="run the kiosk")
     _add_config(run)
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     play_cli.add_parser(commands)
     logs_cli.add_parser(commands)
     profiles_cli.add_parser(commands)
+    doctor.add_parser(commands)
 
     replay = commands.add_parser(
         "replay", help="replay a distance trace through the safety loop, printing its events"

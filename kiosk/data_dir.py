@@ -25,7 +25,7 @@ class DataDirError(OSError):
 
 def resolve_data_dir(cli_value: str | None) -> Path:
     """Return the data folder, creating it (mode 0700) if it does not exist yet."""
-    path = _choose(cli_value).expanduser().absolute()
+    path = choose_data_dir(cli_value)
     if path.is_dir():
         return path
     try:
@@ -39,6 +39,11 @@ def resolve_data_dir(cli_value: str | None) -> Path:
         raise DataDirError(f"Cannot create the data folder {path}: {exc.strerror or exc}.") from exc
     logger.info("created data folder %s", path)
     return path
+
+
+def choose_data_dir(cli_value: str | None) -> Path:
+    """The folder `resolve_data_dir` would use, without creating it."""
+    return _choose(cli_value).expanduser().absolute()
 
 
 def _choose(cli_value: str | None) -> Path:

@@ -266,8 +266,10 @@ def _window_size(args: argparse.Namespace) -> tuple[int, int]:
 def _init_sound() -> None:
     import pygame
 
+    from kiosk.sound import init_mixer
+
     try:
-        pygame.mixer.init(frequency=44100, size=-16, channels=2, buffer=1024)
+        init_mixer()
     except pygame.error as error:
         # The buzzer is the alarm; the speakers are a nicety. Go on without them.
         log.warning("no sound output (%s): the routine plays silently", error)

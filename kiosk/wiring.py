@@ -82,18 +82,32 @@ def tune_for_alarm_latency() -> None:
     sys.setswitchinterval(0.001)
 
 
-def build_safety(settings: Mapping[str, Any], *, simulate: bool = False) -> SafetyParts:
-    tune_for_alarm_latency()
-    config = SafetyConfig.from_settings(settings)
-    budget_us = settings["sensor.period_ms"] * 1000
-    io_timeout_s = settings["sensor.io_timeout_ms"] / 1000
+@dataclass
+class SensorParts:
+    """The sensor on its bus, and what `release()` gives back (bus, XSHUT pin)."""
+
+    sensor: TofSensor
+    simulation: Simulation | None
+    pin_factory: Any
+    bus: Any
+    reset_line: Any
+
+    def release(self) -> None:
+        if self.reset_line is not None:
+            self.reset_line.close()
+        self.bus.deinit()
+
+
+def build_sensor(settings: Mapping[str, Any], *, simulate: bool = False) -> SensorParts:
+    """The VL53L0X on I2C-1 with gpiozero's default pins, or the emulated chip with mock
+    pins when simulating (see `wants_simulation`)."""
     simulation = None
     if wants_simulation(settings, simulate):
         from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-        pin_factory = MockFactory(pin_class=MockPWMPin)
+        pin_factory: Any = MockFactory(pin_class=MockPWMPin)
         walker = FixedWalker(450.0)
-        chip = EmulatedVL53L0X(walker, period_s=config.period_s, noise_mm=3.0)
+        chip = EmulatedVL53L0X(walker, period_s=settings["sensor.period_ms"] / 1000, noise_mm=3.0)
         bus: Any = EmulatedI2CBus({ADDRESS: chip})
         address = ADDRESS
         simulation = Simulation(walker, chip, pin_factory)
@@ -102,19 +116,33 @@ def build_safety(settings: Mapping[str, Any], *, simulate: bool = False) -> Safe
         pin_factory = None  # gpiozero's default: lgpio, then RPi.GPIO
         bus = _open_i2c()
         address = settings["sensor.i2c_address"]
-    reset_line = _xshut_line(settings["sensor.xshut_pin"], pin_factory)
+    try:
+        reset_line = _xshut_line(settings["sensor.xshut_pin"], pin_factory)
+    except Exception:
+        bus.deinit()
+        raise
     sensor = TofSensor(
         bus,
         address=address,
-        timing_budget_us=budget_us,
-        io_timeout_s=io_timeout_s,
+        timing_budget_us=settings["sensor.period_ms"] * 1000,
+        io_timeout_s=settings["sensor.io_timeout_ms"] / 1000,
         reset_line=reset_line,
     )
-    output = make_buzzer_output(
+    return SensorParts(sensor, simulation, pin_factory, bus, reset_line)
+
+
+def build_buzzer_output(settings: Mapping[str, Any], pin_factory: Any = None) -> Any:
+    return make_buzzer_output(
         settings["buzzer.kind"], settings["buzzer.pin"], pin_factory, settings["buzzer.volume"]
     )
-    buzzer = AlarmBuzzer(output)
-    return SafetyParts(SafetyMonitor(sensor, buzzer, config), buzzer, simulation)
+
+
+def build_safety(settings: Mapping[str, Any], *, simulate: bool = False) -> SafetyParts:
+    tune_for_alarm_latency()
+    parts = build_sensor(settings, simulate=simulate)
+    buzzer = AlarmBuzzer(build_buzzer_output(settings, parts.pin_factory))
+    monitor = SafetyMonitor(parts.sensor, buzzer, SafetyConfig.from_settings(settings))
+    return SafetyParts(monitor, buzzer, parts.simulation)
 
 
 def _open_i2c() -> Any:

@@ -196,3 +196,17 @@ def test_the_shipped_beginner_routine_loads():
     assert routine.level == 1
     assert routine.video_path.is_file()
     assert routine.safety_points
+
+
+def test_the_shipped_captions_parse_and_fit_the_routine():
+    from kiosk.captions import load_captions
+
+    manifest = routines_root() / "beginner" / "routine.toml"
+    if not manifest.is_file():
+        pytest.skip("the beginner routine is not in the tree yet")
+    routine = load_routine(manifest)
+    if routine.captions_path is None:
+        pytest.skip("the beginner routine has no captions")
+    cues = load_captions(routine.captions_path)
+    assert cues
+    assert all(0 <= cue.start_s < cue.end_s <= routine.length_s + 5 for cue in cues)

@@ -1,0 +1,15 @@
+"""The speakers: one way to open them, for the kiosk and for doctor alike."""
+
+from __future__ import annotations
+
+import pygame
+
+# The routine's sound is 48 kHz, so the player needs no resampling pass; 1024-sample buffers
+# (about 21 ms) are safe from underruns on a Pi and still pause promptly.
+MIXER_RATE = 48_000
+MIXER_BUFFER = 1024
+
+
+def init_mixer() -> None:
+    """Open the sound output; raises pygame.error when there is none."""
+    pygame.mixer.init(frequency=MIXER_RATE, size=-16, channels=2, buffer=MIXER_BUFFER)
