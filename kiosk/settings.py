@@ -211,6 +211,7 @@ SCHEMA: tuple[Setting, ...] = (
     Setting(
         "routine.name",
         "beginner",
+        label="Routine",
         help="The routine to play: a folder name under media/routines, or the path of a "
         "routine folder or manifest.",
     ),

@@ -356,3 +356,35 @@ def test_a_corrupt_log_is_kept_aside_and_the_caregiver_is_told(make_app, tmp_pat
         assert not app.caregiver.unseen_log_problems()
     finally:
         store.close()
+
+
+def test_every_labelled_setting_can_be_changed_on_the_settings_screen(make_app, tmp_path):
+    from kiosk.settings import SCHEMA, load_settings, save_override
+
+    app = make_app((1280, 720))
+    overrides = tmp_path / "settings.toml"
+    current = {"settings": Settings()}
+
+    def save(key, value):
+        current["settings"] = save_override(overrides, current["settings"], key, value)
+        return "saved"
+
+    app.caregiver.tools.settings = lambda: current["settings"]
+    app.caregiver.tools.save_setting = save
+    app.caregiver.show()
+    app.caregiver.page = "settings"
+    changed = set()
+    for _ in range(6):  # every page of settings
+        app.frame([])
+        for button in [b for b in app.buttons if b.action.startswith("adjust:")]:
+            key = button.action.split(":", 1)[1].rsplit(",", 1)[0]
+            before = current["settings"][key]
+            app.frame([])
+            app.frame(finger(app, button.action))
+            if current["settings"][key] != before:
+                changed.add(key)
+        if any(b.action == "more" for b in app.buttons):
+            app.frame(finger(app, "more"))
+    labelled = {s.key for s in SCHEMA if s.label} - {"routine.name"}  # one routine installed
+    assert labelled <= changed
+    assert dict(load_settings(None, overrides)) == dict(current["settings"])

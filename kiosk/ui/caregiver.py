@@ -22,7 +22,18 @@ from kiosk.ui.widgets import Button, draw_button, draw_gauge, draw_text
 
 log = logging.getLogger(__name__)
 
-EDITABLE = {s.key: s for s in SCHEMA if s.step}
+EDITABLE = {s.key: s for s in SCHEMA if s.label}  # the settings on the caregiver's screen
+
+
+def choices_for(setting: Setting) -> tuple[Any, ...]:
+    """A choice setting's values; for the routine, the routines installed."""
+    if setting.key == "routine.name":
+        from kiosk.routine import routines_root
+
+        root = routines_root()
+        found = sorted(p.name for p in root.iterdir() if (p / "routine.toml").is_file())
+        return tuple(found)
+    return setting.choices
 
 
 @dataclass
@@ -152,9 +163,10 @@ class CaregiverArea:
         key, _, direction = value.rpartition(",")
         setting = EDITABLE[key]
         current = self.tools.settings()[key]
-        if setting.choices:
-            choices = list(setting.choices)
-            new = choices[(choices.index(current) + 1) % len(choices)]
+        choices = list(choices_for(setting))
+        if choices:
+            position = choices.index(current) if current in choices else -1
+            new = choices[(position + 1) % len(choices)]
         else:
             step = setting.step if direction == "up" else -setting.step
             new = type(setting.default)(current + step)
@@ -435,7 +447,7 @@ class CaregiverArea:
             pygame.Rect(area.left, y + 28, area.width - 2 * size - 20, size),
             max(28, layout.body_px - 4),
         )
-        if setting.choices:
+        if setting.choices or setting.key == "routine.name":
             rect = pygame.Rect(area.right - 2 * size - 8, y, 2 * size + 8, size)
             return [Button(rect, "Change", f"adjust:{setting.key},next")]
         minus = pygame.Rect(area.right - 2 * size - 8, y, size, size)
