@@ -96,6 +96,8 @@ class KioskApp:
     # -- FlowEffects: what the flow asks for ------------------------------------------------
 
     def start_routine(self) -> None:
+        self.monitor.arm()  # first: nothing below may delay the alarm
+        self.buzzer.end_hold()  # a hold from before the walk does not carry into it
         self.player_problem = None
         self._chapter_index = None
         routine = self.routine
@@ -110,7 +112,6 @@ class KioskApp:
         session = self.recorder.start(self.profile_id, name, routine.level if routine else 1)
         if session is not None:
             self.sessions.append(session)
-        self.monitor.arm()
 
     def pause_video(self, reason: str) -> None:
         if self.player is not None:
@@ -124,6 +125,7 @@ class KioskApp:
 
     def finish_routine(self, ending: Ending) -> None:
         self.monitor.disarm()
+        self.buzzer.end_hold()
         if self.player is not None:
             self.player.close()
             self.player = None
@@ -136,8 +138,18 @@ class KioskApp:
 
     def run(self) -> int:
         frame_clock = pygame.time.Clock()
+        failures = 0
         while self.running:
-            self.frame(pygame.event.get())
+            try:
+                self.frame(pygame.event.get())
+                failures = 0
+            except Exception:
+                # The alarm does not depend on this loop; a screen that keeps failing is
+                # restarted by systemd once the watchdog pings stop (they come from frame()).
+                failures += 1
+                log.exception("the screen loop failed (%d in a row)", failures)
+                if failures >= FPS * 5:
+                    raise
             frame_clock.tick(FPS)
         return 0
 
@@ -324,11 +336,12 @@ class KioskApp:
     def _next_goal(self) -> str:
         try:
             suggestion = self.store.suggest_progression(self.profile_id)
+            summary = self.store.weekly_summary(self.profile_id, weeks=1)
         except Exception:
+            log.exception("cannot read the walker's goal from the session log")
             return ""
         if suggestion.suggest:
             return "You are ready for a longer routine: ask your caregiver."
-        summary = self.store.weekly_summary(self.profile_id, weeks=1)
         if summary is None:
             return ""
         return (

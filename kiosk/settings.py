@@ -172,11 +172,13 @@ SCHEMA: tuple[Setting, ...] = (
         help="The GPIO pin wired to the sensor's XSHUT, used to reset it after a fault; -1 "
         "when not wired.",
     ),
+    # buzzer.kind and display.rotation stay off the caregiver's screen on purpose: a wrong
+    # buzzer type turns a passive piezo's alarm into faint clicks, and a wrong rotation
+    # moves the touch points so the screen can no longer be used to put it right.
     Setting(
         "buzzer.kind",
         "active",
         choices=("active", "tonal"),
-        label="Buzzer type",
         help="'active' for a buzzer with its own fixed tone, 'tonal' for a passive piezo "
         "driven at 500-900 Hz.",
     ),
@@ -204,7 +206,6 @@ SCHEMA: tuple[Setting, ...] = (
         0,
         unit="degrees",
         choices=(0, 90, 180, 270),
-        label="Screen rotation",
         help="Turn the picture and the touch points clockwise by this many degrees, for "
         "panels mounted turned (KMSDRM does not rotate).",
     ),

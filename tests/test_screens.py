@@ -388,3 +388,37 @@ def test_every_labelled_setting_can_be_changed_on_the_settings_screen(make_app, 
     labelled = {s.key for s in SCHEMA if s.label} - {"routine.name"}  # one routine installed
     assert labelled <= changed
     assert dict(load_settings(None, overrides)) == dict(current["settings"])
+
+
+def test_a_hold_taken_during_the_alarm_test_does_not_swallow_a_real_alarm(make_app):
+    app = make_app()
+    app.caregiver.show()
+    app.caregiver.page = "menu"
+    app.frame([])
+    app.frame(finger(app, "test:HIGH"))
+    assert app.buzzer.sounding
+    app.frame(finger(app, "hold"))
+    app.caregiver.end_test()  # the 2-second test ends
+    app.frame(finger(app, "close"))
+    through_to_routine(app)
+    app.sim.walker.move_to(800.0)
+    wait_for(lambda: app.buzzer.sounding)
+
+
+def test_calibrating_beyond_the_allowed_reach_says_so_and_keeps_running(make_app, tmp_path):
+    from kiosk.settings import save_override
+
+    app = make_app()
+    through_to_routine(app)
+    overrides = tmp_path / "settings.toml"
+    app.caregiver.tools.save_setting = lambda k, v: (
+        save_override(overrides, Settings(), k, v) and ""
+    )
+    app.sim.walker.move_to(1260.0)
+    wait_for(lambda: (app.monitor.status.distance_mm or 0) > 1200)
+    app.caregiver.show()
+    app.caregiver.page = "calibrate"
+    app.frame([])
+    app.frame(finger(app, "calibrate"))
+    assert "out of range" in app.caregiver.message
+    assert app.current_screen == "caregiver-calibrate"

@@ -149,6 +149,9 @@ class CaregiverArea:
         monitor = self.tools.monitor
         for priority in (Priority.HIGH, Priority.MEDIUM):
             self.tools.buzzer.deactivate(priority)
+        # A hold taken during the test would have held the test's HIGH: let it go, so no
+        # real alarm is swallowed by it.
+        self.tools.buzzer.end_hold()
         monitor.arm() if monitor.armed else monitor.disarm()  # restore what the state needs
 
     def _on_calibrate(self, _: str) -> None:
@@ -157,7 +160,7 @@ class CaregiverArea:
             self.message = "The sensor sees nobody: the walker stands in front of it first."
             return
         reach = int(round(distance / 10) * 10)
-        self.message = self.tools.save_setting("safety.reach_mm", reach)
+        self._save("safety.reach_mm", reach)
 
     def _on_adjust(self, value: str) -> None:
         key, _, direction = value.rpartition(",")
@@ -170,10 +173,17 @@ class CaregiverArea:
         else:
             step = setting.step if direction == "up" else -setting.step
             new = type(setting.default)(current + step)
+        self._save(key, new)
+
+    def _save(self, key: str, value: Any) -> None:
+        """Save one setting; a refused value or a failed write becomes a message, never a
+        crash (the walker may be mid-routine)."""
         try:
-            self.message = self.tools.save_setting(key, new)
+            self.message = self.tools.save_setting(key, value)
         except ConfigError as error:
             self.message = str(error).split(": ", 1)[-1]
+        except OSError as error:
+            self.message = f"Could not save the setting: {error.strerror or error}."
 
     def _on_export(self, _: str) -> None:
         self.message = self.tools.export_to_usb()
