@@ -99,9 +99,7 @@ def measure(crossings: int, *, load: bool, seed: int = 7) -> dict[str, list[floa
 def _summary(values: list[float]) -> str:
     ms = sorted(v * 1000 for v in values)
     p99 = ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))]
-    return (
-        f"p50 {statistics.median(ms):6.1f} ms  p99 {p99:6.1f} ms  max {ms[-1]:6.1f} ms"
-    )
+    return f"p50 {statistics.median(ms):6.1f} ms  p99 {p99:6.1f} ms  max {ms[-1]:6.1f} ms"
 
 
 def _p99(values: list[float]) -> float:
