@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from kiosk.process_stats import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTINE_VIDEO = ROOT / "media" / "routines" / "beginner" / "beginner.mp4"
@@ -225,20 +226,8 @@ def _floor(path: str, seconds: float, mode: str) -> dict:
     return {
         "frames": frames,
         "cpu_ms_per_frame": 1000 * cpu / max(frames, 1),
-        "max_rss_mb": _peak_rss_mb(),
+        "max_rss_mb": peak_rss_mb(),
     }
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory. VmHWM starts afresh at exec; ru_maxrss on Linux
-    carries over the parent's peak from before the exec, so it is only the fallback."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

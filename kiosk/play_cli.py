@@ -11,11 +11,12 @@ import argparse
 import json
 import logging
 import os
-import resource
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kiosk.process_stats import peak_rss_mb
 
 # pygame prints a banner on import; keep stdout clean for --json.
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -221,20 +222,8 @@ def _loop(player, screen, seconds: float | None) -> dict:
         "has_audio": player.has_audio,
         "cpu_s": round(cpu_s, 3),
         "wall_s": round(wall_s, 3),
-        "max_rss_mb": round(_peak_rss_mb(), 1),
+        "max_rss_mb": round(peak_rss_mb(), 1),
     }
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory. VmHWM starts afresh at exec; ru_maxrss on Linux
-    carries over the parent's peak from before the exec, so it is only the fallback."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _on_key(player, key: int) -> bool:
