@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import queue
+import sys
 import threading
 import time
 from collections import deque
@@ -263,7 +264,7 @@ class _VideoDecoder:
 
     def _decode(self, container: av.container.InputContainer) -> None:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"  # frame and slice threads inside FFmpeg
+        stream.thread_type = _decode_threads(stream)
         generation = 0
         target: float | None = None  # after a seek: skip frames until this time
         held: tuple[float, av.VideoFrame] | None = None
@@ -631,7 +632,7 @@ class RoutinePlayer:
         if self._frame is not None:
             key = (self._frame_serial, picture.size)
             if key != self._surface_key:
-                self._surface = self._convert(self._frame, picture.size)
+                self._surface = self._convert(self._frame, picture.size, surface)
                 self._surface_key = key
             surface.blit(self._surface, picture.topleft)
         else:
@@ -640,8 +641,29 @@ class RoutinePlayer:
             self._overlay.draw(surface, area, picture, self._caption)
         return picture
 
-    def _convert(self, frame: av.VideoFrame, size: tuple[int, int]) -> pygame.Surface:
+    def _convert(
+        self, frame: av.VideoFrame, size: tuple[int, int], like: pygame.Surface
+    ) -> pygame.Surface:
         started = time.perf_counter()
+        order = _byte_order(like)
+        if order is not None:
+            # Straight into a surface of the screen's own format: one copy, and the blit is a
+            # plain copy too (no per-pixel alpha, no channel swizzle).
+            if self._surface is None or self._surface.get_size() != size:
+                self._surface = pygame.Surface(size, 0, like)
+            packed = self._reformatter.reformat(
+                frame,
+                width=size[0],
+                height=size[1],
+                format=order,
+                interpolation="FAST_BILINEAR",
+            ).to_ndarray()
+            target = pygame.surfarray.pixels2d(self._surface)
+            target[...] = packed.view(np.uint32)[..., 0].T
+            del target  # unlocks the surface
+            self.stats.convert_s += time.perf_counter() - started
+            self.stats.frames_converted += 1
+            return self._surface
         # One reformatter for the whole playback: it keeps its swscale context, which costs
         # more to set up than the conversion itself (frame.to_ndarray builds one every call).
         # BGRA is the byte order of pygame's usual 32-bit display surfaces: blitting it (alpha
@@ -677,6 +699,30 @@ class RoutinePlayer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _byte_order(surface: pygame.Surface) -> str | None:
+    """FFmpeg's name for `surface`'s 32-bit pixel layout, or None for other layouts."""
+    if surface.get_bytesize() != 4 or sys.byteorder != "little":
+        return None
+    red, green, blue, _ = surface.get_masks()
+    return {
+        (0xFF0000, 0xFF00, 0xFF): "bgra",  # bytes B, G, R, X
+        (0xFF, 0xFF00, 0xFF0000): "rgba",  # bytes R, G, B, X
+    }.get((red, green, blue))
+
+
+# Below this many bits a second the decoder keeps up easily on one thread; frame threads
+# then cost more in hand-overs than they save (measured: 1 ms a frame on the demo routine).
+CHEAP_STREAM_BPS = 1_000_000
+
+
+def _decode_threads(stream: av.VideoStream) -> str:
+    """FFmpeg's frame and slice threads for real work (720p at ordinary bit rates on a
+    Pi), none for cheap streams such as drawn demo videos."""
+    bit_rate = stream.bit_rate or stream.codec_context.bit_rate or 0
+    cheap = 0 < bit_rate < CHEAP_STREAM_BPS and stream.width * stream.height <= 1280 * 720
+    return "NONE" if cheap else "AUTO"
 
 
 def _bars(area: pygame.Rect, picture: pygame.Rect) -> list[pygame.Rect]:

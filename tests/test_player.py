@@ -335,11 +335,21 @@ def test_variable_frame_rate_uses_each_frames_time(clips, fake_time, screen, pla
     assert frame_on(screen, player) == 6
 
 
+SURFACE_LAYOUTS = {
+    "screen's own": lambda size: pygame.Surface(size),
+    "red first": lambda size: pygame.Surface(size, 0, 32, (0xFF, 0xFF00, 0xFF0000, 0)),
+    "24-bit": lambda size: pygame.Surface(size, 0, 24),
+}
+
+
+@pytest.mark.parametrize("layout", list(SURFACE_LAYOUTS))
 @pytest.mark.parametrize("name,size", [("wide854", (854, 480)), ("wide426", (426, 240))])
-def test_padded_widths_show_the_right_pixels(clips, fake_time, players, name, size):
+def test_padded_widths_show_the_right_pixels(clips, fake_time, players, name, size, layout):
     player = players(clips[name], clock=fake_time)
     assert player.size == size
-    surface = pygame.Surface(size)  # drawn 1:1, so no scaling hides a row-padding mistake
+    # Drawn 1:1, so no scaling hides a row-padding mistake; every pixel layout the player
+    # writes directly, and one it converts.
+    surface = SURFACE_LAYOUTS[layout](size)
     player.start()
     pump(player, lambda: player.stats.frames_shown >= 1)
     assert frame_on(surface, player) == 0
