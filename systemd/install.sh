@@ -186,18 +186,30 @@ create_user() {
 
 install_program() {
     step "Installing the kiosk program into $VENV"
-    if [[ -x "$ROOT$VENV/bin/python" ]]; then
+    # A venv made without Python's venv module has a python but no pip: start it afresh.
+    if [[ -x "$ROOT$VENV/bin/python" && -x "$ROOT$VENV/bin/pip" ]]; then
         say "   Reusing the Python environment already there."
     else
+        run rm -rf "$ROOT$VENV"
         run mkdir -p "$ROOT$APP_DIR"
-        run python3 -m venv "$ROOT$VENV"
+        if ! run python3 -m venv "$ROOT$VENV"; then
+            run rm -rf "$ROOT$VENV"
+            die "Python could not make its environment in $VENV." \
+                "Install its venv module, then run this again: sudo apt-get install -y python3-venv"
+        fi
     fi
+    # Older pip builds inside the source folder; files left in build/ would come back after
+    # an update even when the source no longer has them.
+    run rm -rf "$SRC/build"
     say "   Installing from $SRC with the Raspberry Pi extras (this takes a few minutes)."
     if ! run "$ROOT$VENV/bin/python" -m pip install --upgrade "${SRC}[pi]"; then
         die "pip could not install the kiosk (see its messages above)." \
-            "On Raspberry Pi OS the pin libraries (lgpio, RPi.GPIO) are compiled during the" \
-            "install and need: sudo apt-get install -y python3-dev swig liblgpio-dev"
+            "Check the network, then the build tools the pin libraries (lgpio, RPi.GPIO) need:" \
+            "sudo apt-get install -y python3-dev swig liblgpio-dev"
     fi
+    # The data folder exists before the first start, so doctor can be run as the kiosk user.
+    run mkdir -p -m 0700 "$ROOT$STATE_DIR"
+    run chown "$USER_NAME:$USER_NAME" "$ROOT$STATE_DIR"
 }
 
 install_unit() {
@@ -310,7 +322,7 @@ enable_service() {
         fi
         # restart, not start: an update must replace the running program.
         run systemctl restart "$SERVICE"
-        say "   The kiosk is starting on the screen now."
+        ((DRY_RUN)) || say "   The kiosk is starting on the screen now."
     else
         say "   Not started now (--no-start): it starts at the next boot."
     fi

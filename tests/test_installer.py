@@ -36,6 +36,7 @@ STUBS = {
     "systemctl": STUB,
     "useradd": STUB + 'echo "${!#}" >> "$FAKE_PASSWD"\n',
     "usermod": STUB,
+    "chown": STUB,
     "userdel": STUB + 'grep -vx "$1" "$FAKE_PASSWD" > "$FAKE_PASSWD.new" || true\n'
     'mv "$FAKE_PASSWD.new" "$FAKE_PASSWD"\n',
     # getent passwd NAME / getent group NAME, from the fake files.
@@ -58,7 +59,8 @@ cat > "$3/bin/balance-kiosk" <<EOF
 #!/usr/bin/env bash
 cd "$REAL_REPO" && exec "$REAL_PYTHON" -m kiosk.cli "\\$@"
 EOF
-chmod +x "$3/bin/python" "$3/bin/balance-kiosk"
+touch "$3/bin/pip"
+chmod +x "$3/bin/python" "$3/bin/pip" "$3/bin/balance-kiosk"
 """,
 }
 
@@ -170,6 +172,10 @@ def test_a_fresh_install_puts_everything_in_place(pi):
             "kiosk",
         ]
     ]
+    assert pi.commands("chown") == [
+        ["chown", "kiosk:kiosk", str(pi.path("/var/lib/balance-kiosk"))]
+    ]
+    assert pi.path("/var/lib/balance-kiosk").is_dir()
     assert pi.commands("usermod") == [
         ["usermod", "--append", "--groups", "video,render,input,gpio,i2c,audio", "kiosk"]
     ]
@@ -220,6 +226,10 @@ def test_an_existing_consoleblank_is_set_to_0(pi):
 def test_groups_that_do_not_exist_are_left_out(pi):
     pi.groups = "video render input audio"  # no gpio or i2c: not a Raspberry Pi OS image
     result = ok(pi.run())
+    assert pi.commands("chown") == [
+        ["chown", "kiosk:kiosk", str(pi.path("/var/lib/balance-kiosk"))]
+    ]
+    assert pi.path("/var/lib/balance-kiosk").is_dir()
     assert pi.commands("usermod") == [
         ["usermod", "--append", "--groups", "video,render,input,audio", "kiosk"]
     ]
@@ -270,7 +280,7 @@ def test_skip_i2c_check_is_for_the_bench(pi):
 def test_uninstall_keeps_the_logs_and_the_settings(pi):
     ok(pi.run())
     state = pi.path("/var/lib/balance-kiosk")
-    state.mkdir(parents=True)
+    assert state.is_dir()  # the installer made it, for the kiosk user
     (state / "sessions.sqlite3").write_text("the walker's history")
     pi.path("/var/cache/balance-kiosk").mkdir(parents=True)
 

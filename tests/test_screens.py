@@ -422,3 +422,25 @@ def test_calibrating_beyond_the_allowed_reach_says_so_and_keeps_running(make_app
     app.frame(finger(app, "calibrate"))
     assert "out of range" in app.caregiver.message
     assert app.current_screen == "caregiver-calibrate"
+
+
+def test_export_runs_beside_the_screen_loop_and_names_the_file(make_app):
+    import threading as _threading
+
+    app = make_app()
+    release = _threading.Event()
+
+    def slow_export():
+        release.wait(5)
+        return "Exported to the USB stick as balance-kiosk-2026-11-25.csv."
+
+    app.caregiver.tools.export_to_usb = slow_export
+    app.caregiver.show()
+    app.caregiver.page = "menu"
+    app.frame([])
+    app.frame(finger(app, "export"))
+    frames = app.frames
+    app.frame([])  # the screen keeps turning while the export runs
+    assert app.frames == frames + 1 and "Exporting" in app.caregiver.message
+    release.set()
+    wait_for(lambda: "balance-kiosk-2026-11-25.csv" in app.caregiver.message)

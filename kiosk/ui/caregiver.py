@@ -7,6 +7,7 @@ loop keeps running underneath, and closing it returns the walker to where they w
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,7 @@ class CaregiverArea:
         self._profile_index = 0
         self._settings_page = 0
         self._problems_seen = 0
+        self._exporting: threading.Thread | None = None
         self._pin_message_at = pygame.Rect(0, 0, 0, 0)
 
     # -- opening and closing ------------------------------------------------------------------
@@ -186,7 +188,21 @@ class CaregiverArea:
             self.message = f"Could not save the setting: {error.strerror or error}."
 
     def _on_export(self, _: str) -> None:
-        self.message = self.tools.export_to_usb()
+        """On its own thread: a large log takes seconds on a Pi, and the screen loop must
+        keep turning (it is what pings the service watchdog)."""
+        if self._exporting is not None and self._exporting.is_alive():
+            return
+        self.message = "Exporting to the USB stick..."
+
+        def export() -> None:
+            try:
+                self.message = self.tools.export_to_usb()
+            except Exception as error:  # the export must never take the kiosk down
+                log.exception("export to USB failed")
+                self.message = f"Export failed: {error}"
+
+        self._exporting = threading.Thread(target=export, name="usb-export", daemon=True)
+        self._exporting.start()
 
     def _on_session(self, value: str) -> None:
         self._session_id, self.page = int(value), "detail"
