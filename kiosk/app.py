@@ -101,7 +101,9 @@ class KioskApp:
         self.player_problem = None
         self._chapter_index = None
         routine = self.routine
-        if routine is not None:
+        if routine is None:
+            self.player_problem = "no routine could be loaded; a caregiver can check it"
+        else:
             try:
                 self.player = self.make_player(routine)
                 self.player.start()
@@ -213,8 +215,8 @@ class KioskApp:
             if button.hit(point):
                 if self.caregiver.open:
                     self.caregiver.press(button.action)
-                elif button.action.startswith("profile:"):
-                    self.profile_id = int(button.action.split(":", 1)[1])
+                elif button.action == "profile:next":
+                    self._next_profile()
                 elif button.action == "acknowledge":
                     self.caregiver.show()  # only a caregiver acknowledges: PIN first
                 else:
@@ -260,14 +262,24 @@ class KioskApp:
         self.rotation.present(surface, self.display)
         pygame.display.flip()
 
+    def _home_notices(self) -> list[str]:
+        notices = []
+        if self.routine_problem:
+            notices.append(self.routine_problem)
+        if self.caregiver.unseen_log_problems():
+            notices.append("The session log needs a caregiver's attention (caregiver area).")
+        return notices
+
+    def _next_profile(self) -> None:
+        ids = [profile_id for profile_id, _ in self._profiles()]
+        if ids:
+            position = ids.index(self.profile_id) if self.profile_id in ids else -1
+            self.profile_id = ids[(position + 1) % len(ids)]
+
     def _draw_problems(self, surface: pygame.Surface) -> None:
         notice = None
         if self.flow.screen is Screen.ROUTINE and self.player_problem:
             notice = f"The video cannot be played ({self.player_problem}). Keep walking safely."
-        elif self.flow.screen is Screen.HOME and self.routine_problem:
-            notice = self.routine_problem
-        elif self.flow.screen is Screen.HOME and self.caregiver.unseen_log_problems():
-            notice = "The session log needs a caregiver's attention (caregiver area)."
         if notice:
             area = self.layout.content
             draw_text(
@@ -298,6 +310,7 @@ class KioskApp:
             armed=self.monitor.armed,
             buzzer_sounding=self.buzzer.sounding,
             hold_remaining_s=self.buzzer.hold_remaining_s,
+            notices=self._home_notices() if self.flow.screen is Screen.HOME else (),
         )
 
     # -- the log's view of the walker ---------------------------------------------------------

@@ -55,8 +55,8 @@ def walker_view(screen: Screen, zone=ReachZone.WITHIN_REACH, fault=None) -> Walk
         routine_title=ROUTINE.title,
         safety_points=ROUTINE.safety_points,
         goal_text="Today's goal: 10 minutes",
-        profiles=[(1, "Ann"), (2, "Bob")],
-        profile_id=1,
+        profiles=[(1, "Ann"), (2, "José Ñandú-Łukasz Wiśniewski"), (3, "Cy"), (4, "Di")],
+        profile_id=2,
         countdown_left=2,
         end=EndSummary(4.5, 2, Ending.COMPLETED, "Next goal: 10 minutes, 3 days a week."),
         armed=screen not in (Screen.HOME, Screen.BEFORE_START, Screen.READY_CHECK),
@@ -444,3 +444,18 @@ def test_export_runs_beside_the_screen_loop_and_names_the_file(make_app):
     assert app.frames == frames + 1 and "Exporting" in app.caregiver.message
     release.set()
     wait_for(lambda: "balance-kiosk-2026-11-25.csv" in app.caregiver.message)
+
+
+def test_any_number_of_walkers_can_be_chosen_on_the_home_screen(make_app):
+    app = make_app((800, 480))
+    for name in ("Ann", "Bob", "Cy", "Di", "Ed"):
+        app.store.add_profile(name)
+    app.frame([])
+    seen = []
+    for _ in range(6):
+        seen.append(app.profile_id)
+        app.frame(finger(app, "profile:next"))
+    names = {p.id: p.name for p in app.store.profiles()}
+    assert {names[i] for i in seen} == set(names.values())  # every walker, Walker included
+    app.frame(finger(app, "start"))
+    assert app.flow.screen is Screen.BEFORE_START

@@ -58,53 +58,33 @@ def draw_walker_screen(surface: pygame.Surface, layout: Layout, view: WalkerView
 
 
 def _home(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    """Start at the bottom; above it, who is walking (one button that moves on to the next
+    walker, so any number of walkers fits); between them and the title, what matters most
+    now: a sensor fault, a problem to report, or today's goal."""
     area = layout.content
-    y = draw_text(surface, view.routine_title, area, layout.title_px, bold=True, centre=True)
-    if view.goal_text:
-        y = draw_text(
-            surface,
-            view.goal_text,
-            area.clip(area.move(0, y - area.top + 8)),
-            layout.body_px,
-            theme.MUTED_TEXT,
-            centre=True,
-        )
-    buttons: list[Button] = []
-    if len(view.profiles) > 1:
-        y = draw_text(
-            surface,
-            "Who is walking?",
-            pygame.Rect(area.left, y + layout.gap, area.width, 100),
-            layout.body_px,
-            centre=True,
-        )
-        shown = list(view.profiles)[:4]
-        count = len(shown)
-        width = (area.width - (count - 1) * layout.gap) // count
-        for i, (profile_id, name) in enumerate(shown):
-            rect = pygame.Rect(
-                area.left + i * (width + layout.gap),
-                y + layout.gap // 2,
-                width,
-                layout.button_height,
-            )
-            style = "primary" if profile_id == view.profile_id else "panel"
-            buttons.append(Button(rect, name, f"profile:{profile_id}", style))
     start = layout.button_row(1)[0]
-    if view.status.fault:
-        draw_text(
-            surface,
-            "The sensor is not working. Ask a caregiver to check it.",
-            pygame.Rect(
-                area.left,
-                start.top - 2 * layout.body_px - layout.gap,
-                area.width,
-                2 * layout.body_px,
-            ),
-            layout.body_px,
-            centre=True,
+    buttons = [Button(start, "Start", "start", "go")]
+    bottom = start.top - layout.gap
+    if len(view.profiles) > 1:
+        names = dict(view.profiles)
+        name = names.get(view.profile_id, next(iter(names.values())))
+        walker = pygame.Rect(
+            area.left, bottom - layout.button_height, area.width, layout.button_height
         )
-    buttons.append(Button(start, "Start", "start", "go"))
+        buttons.insert(0, Button(walker, f"Walking: {name}  (tap for next)", "profile:next"))
+        bottom = walker.top - layout.gap
+    title_px = fit_size(view.routine_title, area.width, 2, layout.title_px, 36, bold=True)
+    y = draw_text(surface, view.routine_title, area, title_px, bold=True, centre=True)
+    if view.status.fault:
+        middle, colour = "The sensor is not working. Ask a caregiver to check it.", theme.TEXT
+    elif view.notices:
+        middle, colour = view.notices[0], theme.PRIMARY
+    else:
+        middle, colour = view.goal_text, theme.MUTED_TEXT
+    if middle:
+        room = pygame.Rect(area.left, y + layout.gap // 2, area.width, bottom - y)
+        size = fit_size(middle, room.width, max(1, room.height // 40), layout.body_px, 32)
+        draw_text(surface, middle, room, size, colour, centre=True)
     return buttons
 
 
