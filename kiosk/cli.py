@@ -19,12 +19,22 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("balance-kiosk")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="balance-kiosk",
         description="A kiosk for backward-walking practice beside a support.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     from kiosk import doctor, logs_cli, play_cli, profiles_cli, run_command
@@ -85,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except OSError as error:  # a folder that cannot be made, a file that cannot be written
+        print(f"balance-kiosk {args.command}: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

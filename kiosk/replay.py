@@ -25,6 +25,7 @@ from hardware.tof_sensor import TofSensor
 from kiosk.safety import SafetyConfig, SafetyEvent, SafetyMonitor
 
 HEADER = ["t_ms", "distance_mm"]
+MAX_TRACE_MS = 24 * 3600 * 1000
 
 
 class TraceError(Exception):
@@ -53,7 +54,7 @@ class VirtualClock:
 
 def read_trace(path: Path) -> list[TraceSample]:
     try:
-        with path.open(newline="", encoding="utf-8") as file:
+        with path.open(newline="", encoding="utf-8-sig") as file:  # spreadsheets add a BOM
             return parse_trace(file, str(path))
     except FileNotFoundError:
         raise TraceError(f"{path}: no such file") from None
@@ -101,6 +102,8 @@ def _parse_row(t_text: str, value: str, where: str) -> TraceSample:
         raise TraceError(f"{where}: t_ms {t_text!r} is not a whole number of ms") from None
     if t_ms < 0:
         raise TraceError(f"{where}: t_ms {t_ms} is negative")
+    if t_ms > MAX_TRACE_MS:
+        raise TraceError(f"{where}: t_ms {t_ms} is more than a day; is a digit too many?")
     if value == "":
         return TraceSample(t_ms, "no_target")
     if value in ("error", "stuck"):

@@ -118,7 +118,7 @@ def _run_kiosk(
     from kiosk.wiring import build_safety
 
     overrides = data_dir / "settings.toml"
-    holder = _SettingsHolder(load_settings(args.config, overrides), overrides)
+    holder = _SettingsHolder(_settings_with_overrides(args.config, overrides), overrides)
     settings = holder.settings
     simulate = args.simulate or bool(script)
     store = SessionStore.open(data_dir / "sessions.db")
@@ -133,7 +133,17 @@ def _run_kiosk(
     pygame.display.set_caption("balance-kiosk")
     pygame.mouse.set_visible(args.windowed or simulate)
     size = _window_size(args)
-    parts = build_safety(settings, simulate=simulate)
+    try:
+        parts = build_safety(settings, simulate=simulate)
+    except Exception as error:  # a pin in use, no pin library, Blinka not set up...
+        pygame.quit()
+        store.close()
+        print(
+            f"balance-kiosk run: cannot set up the sensor or the buzzer: {error}. "
+            f"Run 'balance-kiosk doctor' to see what to fix.",
+            file=sys.stderr,
+        )
+        return 2
     show_panel = parts.simulation is not None and args.windowed and not args.headless
     if args.windowed or args.headless:
         display = pygame.display.set_mode((size[0], size[1] + (PANEL_HEIGHT if show_panel else 0)))
@@ -212,6 +222,22 @@ def _run_kiosk(
         store.close()
         pygame.quit()
     return 1 if runner is not None and runner.failure else 0
+
+
+def _settings_with_overrides(config: Path | None, overrides: Path) -> Settings:
+    """The caregiver's saved changes spoilt (a power cut mid-write, a hand edit) must not
+    keep the kiosk from starting: set the file aside, start with config.toml, log why."""
+    from kiosk.settings import ConfigError
+
+    try:
+        return load_settings(config, overrides)
+    except ConfigError as error:
+        if not overrides.exists() or str(overrides) not in str(error):
+            raise
+        aside = overrides.with_name(f"{overrides.name}.unreadable-{datetime.now():%Y%m%dT%H%M%S}")
+        overrides.replace(aside)
+        log.error("%s; kept it as %s and started without the screen's changes", error, aside)
+        return load_settings(config)
 
 
 class _Headless:

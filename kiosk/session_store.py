@@ -29,6 +29,7 @@ import queue
 import sqlite3
 import threading
 import time
+import unicodedata
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -350,9 +351,7 @@ class SessionStore:
     def add_profile(self, name: str, *, goal_minutes: int = 10, goal_days: int = 3) -> int:
         """Create a walker's profile; raises ValueError if the name is taken, StoreError if
         the log cannot be written."""
-        name = name.strip()
-        if not name:
-            raise ValueError("a profile needs a name")
+        name = _clean_name(name)
         now = self._now_ms()
 
         def insert(conn: sqlite3.Connection) -> int:
@@ -375,9 +374,7 @@ class SessionStore:
 
     def rename_profile(self, profile_id: int, name: str) -> None:
         """Raises ValueError if the name is empty or taken."""
-        name = name.strip()
-        if not name:
-            raise ValueError("a profile needs a name")
+        name = _clean_name(name)
         try:
             self._call(
                 lambda conn: conn.execute(
@@ -761,6 +758,18 @@ def _paused_seconds(marks: list[tuple[int, str]], end_ms: int) -> float:
     if paused_at is not None:
         total += max(0, end_ms - paused_at)
     return total / 1000
+
+
+def _clean_name(name: str) -> str:
+    """One spelling for each name (é typed either way), printable, at most 40 characters."""
+    name = unicodedata.normalize("NFC", name).strip()
+    if not name:
+        raise ValueError("a profile needs a name")
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        raise ValueError("a name cannot hold tabs, line breaks or other control characters")
+    if len(name) > 40:
+        raise ValueError(f"a name is at most 40 characters ({len(name)} given)")
+    return name
 
 
 def _mm(distance_mm: float | None) -> int | None:

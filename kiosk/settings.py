@@ -267,6 +267,13 @@ def _unknown_key(key: str, source: str) -> str:
 
 
 def _check_together(values: Mapping[str, Any], source: str) -> None:
+    xshut, buzzer = values["sensor.xshut_pin"], values["buzzer.pin"]
+    if xshut in (2, 3) or xshut == buzzer:
+        used = "the sensor's I2C lines (GPIO 2 and 3)" if xshut in (2, 3) else "buzzer.pin"
+        raise ConfigError(
+            f"{source}: sensor.xshut_pin = {xshut} is already used by {used}; wire XSHUT to "
+            f"a free GPIO and set it here, or use -1 when it is not wired."
+        )
     reach, margin = values["safety.reach_mm"], values["safety.margin_mm"]
     if reach - margin < 100:
         raise ConfigError(
@@ -317,7 +324,7 @@ def save_override(overrides: Path, settings: Settings, key: str, value: Any) -> 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Notepad saves a byte-order mark
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file. Check the path.") from None
     except (OSError, UnicodeDecodeError) as error:

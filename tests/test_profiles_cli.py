@@ -35,3 +35,25 @@ def test_clear_errors(tmp_path):
         result = profiles(tmp_path, *args)
         assert result.returncode == 2 and message in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_goal_keeps_what_is_not_given_and_names_win_over_ids(tmp_path):
+    profiles(tmp_path, "add", "Ann", "--minutes", "5", "--days", "2")
+    profiles(tmp_path, "add", "1")  # a walker whose name is a number
+    assert profiles(tmp_path, "goal", "Ann", "--minutes", "15").returncode == 0
+    assert profiles(tmp_path, "goal", "Ann", "--days", "4").returncode == 0
+    assert (
+        profiles(tmp_path, "goal", "1", "--minutes", "30", "--data-dir", str(tmp_path)).returncode
+        == 0
+    )
+    listing = profiles(tmp_path, "list").stdout
+    assert "Ann" in listing and "goal 15 min a day, 4 days a week" in listing
+    assert "goal 30 min a day, 3 days a week" in listing
+
+
+def test_names_are_one_spelling_and_printable(tmp_path):
+    assert profiles(tmp_path, "add", "Jos\u00e9").returncode == 0
+    result = profiles(tmp_path, "add", "Jose\u0301")  # the same name typed with a combining accent
+    assert result.returncode == 2 and "already exists" in result.stderr
+    assert "control characters" in profiles(tmp_path, "add", "Ann\tSmith").stderr
+    assert "at most 40" in profiles(tmp_path, "add", "x" * 41).stderr

@@ -134,3 +134,14 @@ def test_bad_config_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert "safety.reach_mm = 5000 is out of range" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_spreadsheet_traces_with_a_bom_and_typo_times(tmp_path):
+    bom = tmp_path / "excel.csv"
+    bom.write_bytes(b"\xef\xbb\xbft_ms,distance_mm\r\n0,450\r\n33,450\r\n")
+    result, events = replay(bom)
+    assert result.returncode == 0 and events == []
+    typo = tmp_path / "typo.csv"
+    typo.write_text("t_ms,distance_mm\n0,450\n99999999999999,450\n")
+    result, _ = replay(typo)
+    assert result.returncode == 2 and "more than a day" in result.stderr

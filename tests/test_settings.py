@@ -90,3 +90,16 @@ def test_rendered_file_holds_every_setting_and_reads_back(tmp_path):
     back = load_settings(write(tmp_path, text))
     assert dict(back) == dict(custom)
     tomllib.loads(text)
+
+
+def test_xshut_on_a_pin_already_in_use_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="xshut_pin = 17 is already used by buzzer.pin"):
+        load_settings(write(tmp_path, "[sensor]\nxshut_pin = 17\n"))
+    with pytest.raises(ConfigError, match="I2C lines"):
+        load_settings(write(tmp_path, "[sensor]\nxshut_pin = 3\n"))
+
+
+def test_a_byte_order_mark_from_notepad_is_fine(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf[safety]\nreach_mm = 700\n")
+    assert load_settings(path)["safety.reach_mm"] == 700
