@@ -86,7 +86,13 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     show.set_defaults(handler=run_show)
 
     exporting = commands.add_parser("export", parents=[common], help="export as CSV or JSON")
-    exporting.add_argument("--format", choices=FORMATS, default="csv", dest="fmt")
+    exporting.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        dest="fmt",
+        help="csv or json (default: from the --out file's ending, else csv)",
+    )
     exporting.add_argument(
         "--what",
         choices=TABLES,
@@ -220,6 +226,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.fmt is None:  # a caregiver who writes --out week.json wants JSON
+        args.fmt = "json" if str(args.out).lower().endswith(".json") else "csv"
     if args.fmt == "json" and args.what != "sessions":
         raise CliError("--what is for CSV; the JSON export always holds sessions with events", 2)
     conn = _open(args)
@@ -238,7 +246,8 @@ def _export(args: argparse.Namespace) -> int:
             count = export(conn, out, **options)
         part.replace(out_path)
     except OSError as exc:
-        part.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # on a read-only stick even this fails
+            part.unlink(missing_ok=True)
         raise CliError(f"could not write {out_path}: {exc.strerror or exc}") from exc
     noun = "sessions" if args.fmt == "json" else args.what
     print(f"Wrote {count} {noun} to {out_path}.", file=sys.stderr)

@@ -216,3 +216,28 @@ def test_add_parser_wires_logs_into_the_main_command(data_dir, capsys):
     args = parser.parse_args(["logs", "--data-dir", str(data_dir), "show", "42"])
     assert args.handler(args) == 1
     assert "no session with ID 42" in capsys.readouterr().err
+
+
+def test_an_out_file_ending_in_json_gets_json(tmp_path):
+    from kiosk.session_store import SessionStore
+
+    store = SessionStore.open(tmp_path / "sessions.db")
+    store.close()
+    out = tmp_path / "week.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kiosk.logs_cli",
+            "export",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    json.loads(out.read_text())
