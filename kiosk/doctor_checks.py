@@ -480,6 +480,14 @@ def check_database(
             f"run doctor as the kiosk's user: sudo -u {owner} balance-kiosk doctor "
             f"--data-dir {data_dir}",
         )
+    if info.st_uid == uid and not os.access(data_dir, os.W_OK):
+        return CheckResult(
+            "database",
+            FAIL,
+            f"the data folder {data_dir} cannot be written: no session would be saved",
+            "check the SD card is not mounted read-only (findmnt -no OPTIONS /), then give "
+            f"the folder back to its user: chmod 700 {data_dir}",
+        )
     if info.st_uid != uid or not may_write or _open_sessions(path):
         why = (
             f"read only: the folder belongs to {owner}"

@@ -394,3 +394,20 @@ def test_report_layout():
         "SKIP service     no systemd",
         "doctor: 1 OK, 0 WARN, 1 SKIP, 1 FAIL: try the fix under each FAIL, then run doctor again",
     ]
+
+
+def test_a_data_folder_that_cannot_be_written_fails(tmp_path, monkeypatch):
+    from kiosk import doctor_checks
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        doctor_checks.os,
+        "access",
+        lambda p, mode: (
+            False if (mode & os.W_OK and str(p) == str(folder)) else real_access(p, mode)
+        ),
+    )
+    result = doctor_checks.check_database(folder, user="kiosk")
+    assert result.status == doctor_checks.FAIL and "cannot be written" in result.detail
