@@ -11,7 +11,6 @@ import logging
 import queue
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -40,13 +39,6 @@ VIDEO_LOOP_HZ = 60
 END_TEST_EVENT = pygame.USEREVENT + 1
 
 
-@dataclass
-class FrameHooks:
-    """Called once a frame: the service watchdog, a scripted session, a screenshot taker."""
-
-    after_draw: list[Callable[[KioskApp, float], None]]
-
-
 class KioskApp:
     def __init__(
         self,
@@ -61,7 +53,6 @@ class KioskApp:
         caregiver: CaregiverArea,
         make_player: Callable[[Routine], Any],
         simulator: SimulatorPanel | None = None,
-        settings: Callable[[], Any] = dict,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.display = display
@@ -76,7 +67,6 @@ class KioskApp:
         self.caregiver = caregiver
         self.make_player = make_player
         self.simulator = simulator
-        self.settings = settings
         self.clock = clock
         self.flow = KioskFlow(self)
         self.recorder = SessionRecorder(store, clock=clock)

@@ -187,7 +187,6 @@ def _run_kiosk(
         caregiver=CaregiverArea(tools),
         make_player=_player_factory(),
         simulator=simulator,
-        settings=lambda: holder.settings,
     )
     app_holder["app"] = app
     if parts.simulation is not None and simulator is None:
