@@ -36,6 +36,7 @@ FPS = 30
 # made a frame due just after a turn wait a whole turn, and some were dropped as late
 # (measured: 4-5 of 360 at 30 Hz, none at 60 Hz; A/V p95 28-31 ms against 15 ms).
 VIDEO_LOOP_HZ = 60
+HOME_REFRESH_S = 5.0
 END_TEST_EVENT = pygame.USEREVENT + 1
 
 
@@ -80,6 +81,7 @@ class KioskApp:
         self.last_frame_at = clock()
         self.hooks: list[Callable[[KioskApp, float], None]] = []
         self.sessions: list[int] = []  # the sessions this run recorded
+        self._home_cache: tuple | None = None
         self._safety_events: queue.SimpleQueue[SafetyEvent] = queue.SimpleQueue()
         self._chapter_index: int | None = None
         self.profile_id = self._first_profile()
@@ -257,6 +259,16 @@ class KioskApp:
         self.rotation.present(surface, self.display)
         pygame.display.flip()
 
+    def _home_facts(self, now: float) -> tuple[str, list[tuple[int, str]]]:
+        """Today's goal and the walkers, read from the log at most every few seconds (and at
+        once after a change), not on every turn of the screen loop."""
+        key = (self.profile_id, len(self.sessions))
+        cached = self._home_cache
+        if cached is None or cached[0] != key or now - cached[1] > HOME_REFRESH_S:
+            cached = (key, now, self._goal_text(), self._profiles())
+            self._home_cache = cached
+        return cached[2], cached[3]
+
     def _home_notices(self) -> list[str]:
         notices = []
         if self.routine_problem:
@@ -292,8 +304,8 @@ class KioskApp:
             status=self.monitor.status,
             routine_title=routine.title if routine else "Walking backward",
             safety_points=routine.safety_points if routine else (),
-            goal_text=self._goal_text() if self.flow.screen is Screen.HOME else "",
-            profiles=self._profiles() if self.flow.screen is Screen.HOME else (),
+            goal_text=self._home_facts(now)[0] if self.flow.screen is Screen.HOME else "",
+            profiles=self._home_facts(now)[1] if self.flow.screen is Screen.HOME else (),
             profile_id=self.profile_id,
             ready_progress=self.flow.ready_progress(now),
             countdown_left=self.flow.countdown_left(now),

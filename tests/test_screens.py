@@ -450,6 +450,7 @@ def test_any_number_of_walkers_can_be_chosen_on_the_home_screen(make_app):
     app = make_app((800, 480))
     for name in ("Ann", "Bob", "Cy", "Di", "Ed"):
         app.store.add_profile(name)
+    app.test_clock.now += 6  # the home screen reads the walkers again every few seconds
     app.frame([])
     seen = []
     for _ in range(6):
