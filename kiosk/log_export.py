@@ -29,7 +29,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from kiosk.session_queries import SessionSummary, iter_events, iter_sessions
+from kiosk.session_queries import SessionSummary, iter_events, iter_sessions, session_filters
 
 if TYPE_CHECKING:
     from kiosk.session_store import SessionStore
@@ -227,14 +227,7 @@ def _samples_csv(
     since_ms: int | None,
     tz: tzinfo | None,
 ) -> int:
-    clauses, params = [], []
-    if profile_id is not None:
-        clauses.append("s.profile_id = ?")
-        params.append(profile_id)
-    if since_ms is not None:
-        clauses.append("s.started_at >= ?")
-        params.append(since_ms)
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    where, params = session_filters(profile_id, since_ms)  # columns only sessions has
     rows = conn.execute(
         f"""SELECT x.session_id, x.t, x.distance_mm, s.started_at
             FROM samples x JOIN sessions s ON s.id = x.session_id{where}

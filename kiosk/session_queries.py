@@ -159,7 +159,7 @@ def _summary(row: Sequence, marks: list[tuple[int, str]]) -> SessionSummary:
     )
 
 
-def _filters(
+def session_filters(
     profile_id: int | None, since_ms: int | None, until_ms: int | None = None
 ) -> tuple[str, list]:
     clauses, params = [], []
@@ -185,7 +185,7 @@ def list_sessions(
 ) -> SessionPage:
     """A page of sessions, newest first (page 1 is the newest)."""
     page = max(1, page)
-    where, params = _filters(profile_id, since_ms)
+    where, params = session_filters(profile_id, since_ms)
     # The inner query walks only an index to find the page; the outer one reads those rows.
     rows = conn.execute(
         f"""SELECT {_SESSION_COLUMNS} FROM sessions s JOIN profiles p ON p.id = s.profile_id
@@ -222,7 +222,7 @@ def iter_sessions(
     since_ms: int | None = None,
 ) -> Iterator[SessionSummary]:
     """Every matching session, oldest id first, streamed (for exports of any size)."""
-    where, params = _filters(profile_id, since_ms)
+    where, params = session_filters(profile_id, since_ms)
     sessions = conn.execute(
         f"""SELECT {_SESSION_COLUMNS} FROM sessions s JOIN profiles p ON p.id = s.profile_id
             WHERE s.id IN (SELECT id FROM sessions{where}) ORDER BY s.id"""
@@ -246,7 +246,7 @@ def iter_events(
     since_ms: int | None = None,
 ) -> Iterator[tuple[SessionSummary, list[Event]]]:
     """Every matching session with its events, oldest id first, streamed."""
-    where, params = _filters(profile_id, since_ms)
+    where, params = session_filters(profile_id, since_ms)
     sql = "SELECT id, session_id, t, kind, detail, distance_mm FROM events"
     if where:
         sql += f" WHERE session_id IN (SELECT id FROM sessions{where})"
@@ -348,7 +348,7 @@ def weekly_summary(
     this_monday = today - timedelta(days=today.weekday())
     first_monday = this_monday - timedelta(weeks=max(1, weeks or 1) - 1)
     since_ms = day_start_ms(first_monday, tz) if weeks is not None else None
-    where, params = _filters(profile_id, since_ms)
+    where, params = session_filters(profile_id, since_ms)
     per_day: dict[date, list[float]] = {}
     for started_at, seconds in conn.execute(
         f"SELECT started_at, seconds_walking FROM sessions{where}", params
