@@ -176,7 +176,6 @@ def _play(args: argparse.Namespace) -> int:
 def _loop(player, screen, seconds: float | None) -> dict:
     import pygame
 
-    ticker = pygame.time.Clock()
     player.start()
     cpu_start, wall_start = time.process_time(), time.monotonic()
     progress_at, progress_pos = wall_start, -1.0
@@ -210,7 +209,8 @@ def _loop(player, screen, seconds: float | None) -> dict:
                 "the file or the sound device is not responding"
             )
             break
-        ticker.tick(60)
+        # Wake when the next picture is due (keys are still read 30 times a second).
+        time.sleep(player.next_frame_in_s(longest=1 / 30))
     cpu_s, wall_s = time.process_time() - cpu_start, time.monotonic() - wall_start
     return {
         "file": str(player.path),

@@ -45,7 +45,12 @@ from kiosk.routine import Chapter, Routine, chapter_index_at
 
 logger = logging.getLogger(__name__)
 
-QUEUE_FRAMES = 6
+# Decoded pictures waiting to be shown, and how few may be left before the decoder wakes
+# to refill the queue. Decoding in bursts of several frames keeps the decoder's tables and
+# reference pictures in the CPU caches; waking for every single frame let other work evict
+# them in between, which measured about a quarter more CPU per frame (see `make bench`).
+QUEUE_FRAMES = 10
+REFILL_AT = 2
 # Packets in a row that fail to decode before the file is declared broken.
 _MAX_BAD_PACKETS = 25
 # How many packets the opening check may read looking for a first picture.
@@ -53,6 +58,8 @@ _PROBE_PACKETS = 300
 _STOP_POLL_S = 0.05
 # A frame counts as due this close to its time: float rounding must not hold it back.
 _DUE_SLACK_S = 0.001
+# How often to look again when no decoded picture is waiting.
+_POLL_EMPTY_S = 0.005
 
 
 class PlayerError(Exception):
@@ -203,14 +210,19 @@ _END = "end"
 class _VideoDecoder:
     """Background thread decoding pictures into a bounded queue of (generation, time, frame).
 
-    A seek bumps the generation; the reader throws away items of older generations.
+    A seek bumps the generation; the reader throws away items of older generations. A full
+    queue is refilled in one burst once the reader has taken it down to `refill_at` items.
     """
 
-    def __init__(self, path: Path, info: VideoInfo, stats: PlayerStats, size: int) -> None:
+    def __init__(
+        self, path: Path, info: VideoInfo, stats: PlayerStats, size: int, refill_at: int = 0
+    ) -> None:
         self._path = path
         self._info = info
         self._stats = stats
         self.queue: queue.Queue[tuple[int, float, object]] = queue.Queue(maxsize=size)
+        self._refill_at = max(0, min(refill_at, size - 1))
+        self._room = threading.Event()  # set when the queue is low enough to refill
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -222,6 +234,13 @@ class _VideoDecoder:
     def start(self) -> None:
         self._thread.start()
 
+    def take(self) -> tuple[int, float, object]:
+        """The next queued item; raises queue.Empty when there is none."""
+        item = self.queue.get_nowait()
+        if self.queue.qsize() <= self._refill_at:
+            self._room.set()
+        return item
+
     def seek(self, position_s: float) -> int:
         """Ask for frames from `position_s`; returns the generation they will carry."""
         with self._lock:
@@ -230,6 +249,7 @@ class _VideoDecoder:
             generation = self._generation
         self._drain()
         self._wake.set()
+        self._room.set()
         return generation
 
     def _drain(self) -> None:
@@ -242,6 +262,7 @@ class _VideoDecoder:
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
         self._wake.set()
+        self._room.set()
         self._drain()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout)
@@ -340,13 +361,22 @@ class _VideoDecoder:
                 yield last, frame
 
     def _put(self, item: tuple[int, float, object]) -> bool:
-        """Queue `item` unless a close, or a seek asked for meanwhile, makes it pointless."""
+        """Queue `item` unless a close, or a seek asked for meanwhile, makes it pointless.
+
+        A full queue waits until the reader has taken it down to the refill mark.
+        """
         while not self._stop.is_set() and self._seek_to is None:
             try:
-                self.queue.put(item, timeout=_STOP_POLL_S)
+                self.queue.put_nowait(item)
                 return True
             except queue.Full:
-                continue
+                self._room.clear()
+                while (
+                    self.queue.qsize() > self._refill_at
+                    and not self._stop.is_set()
+                    and self._seek_to is None
+                ):
+                    self._room.wait(_STOP_POLL_S)
         return False
 
 
@@ -362,6 +392,7 @@ class RoutinePlayer:
         clock: Callable[[], float] | None = None,
         audio: bool = True,
         queue_frames: int = QUEUE_FRAMES,
+        refill_at: int = REFILL_AT,
     ) -> None:
         """Open and check the file (raises PlayerError); nothing plays until `start()`.
 
@@ -380,7 +411,7 @@ class RoutinePlayer:
         self._now = clock or time.monotonic
         self._captions = self._load_captions(captions)
         self._overlay = CaptionOverlay()
-        self._decoder = _VideoDecoder(self.path, self.info, self.stats, queue_frames)
+        self._decoder = _VideoDecoder(self.path, self.info, self.stats, queue_frames, refill_at)
         self._owns_mixer = False
         self._clock: MediaClock = self._make_clock(audio)
         self._generation = 0
@@ -391,9 +422,8 @@ class RoutinePlayer:
         self._show_next_at_once = True
         self._video_done = False
         self._last_frame_end = 0.0
-        self._surface: pygame.Surface | None = None
-        self._surface_key: tuple[int, tuple[int, int]] | None = None
-        self._pixels: np.ndarray | None = None
+        self._pixels: np.ndarray | None = None  # the picture on show, converted for drawing
+        self._pixels_key: tuple[int, tuple[int, int], str | None] | None = None
         self._reformatter = VideoReformatter()
         self._caption: str | None = None
         self._started = False
@@ -560,13 +590,27 @@ class RoutinePlayer:
             self._check_end(now_s)
         return changed
 
+    def next_frame_in_s(self, longest: float) -> float:
+        """Seconds the caller may wait before calling update() again, at most `longest`.
+
+        While playing that is the time until the next picture is due, so a loop that sleeps
+        this long wakes when the frame changes rather than turning at a fixed rate.
+        """
+        if not self._started or self._closed or self.error is not None or self._paused:
+            return longest
+        if self._ended or self._video_done:
+            return longest
+        if self._pending is None:
+            return 0.0 if self._show_next_at_once else min(longest, _POLL_EMPTY_S)
+        return min(longest, max(0.0, self._pending[0] - self._clock.position()))
+
     def _take_due_frame(self, now_s: float) -> bool:
         chosen: tuple[float, av.VideoFrame] | None = None
         at_once = self._show_next_at_once
         while True:
             if self._pending is None:
                 try:
-                    generation, frame_time, frame = self._decoder.queue.get_nowait()
+                    generation, frame_time, frame = self._decoder.take()
                 except queue.Empty:
                     break
                 if generation != self._generation:
@@ -630,57 +674,54 @@ class RoutinePlayer:
         for bar in _bars(area, picture):
             surface.fill((0, 0, 0), bar)
         if self._frame is not None:
-            key = (self._frame_serial, picture.size)
-            if key != self._surface_key:
-                self._surface = self._convert(self._frame, picture.size, surface)
-                self._surface_key = key
-            surface.blit(self._surface, picture.topleft)
+            self._draw_picture(surface, picture)
         else:
             surface.fill((0, 0, 0), picture)
         if self._caption:
             self._overlay.draw(surface, area, picture, self._caption)
         return picture
 
-    def _convert(
-        self, frame: av.VideoFrame, size: tuple[int, int], like: pygame.Surface
-    ) -> pygame.Surface:
-        started = time.perf_counter()
-        order = _byte_order(like)
-        if order is not None:
-            # Straight into a surface of the screen's own format: one copy, and the blit is a
-            # plain copy too (no per-pixel alpha, no channel swizzle).
-            if self._surface is None or self._surface.get_size() != size:
-                self._surface = pygame.Surface(size, 0, like)
-            packed = self._reformatter.reformat(
-                frame,
-                width=size[0],
-                height=size[1],
-                format=order,
-                interpolation="FAST_BILINEAR",
-            ).to_ndarray()
-            target = pygame.surfarray.pixels2d(self._surface)
-            target[...] = packed.view(np.uint32)[..., 0].T
+    def _draw_picture(self, surface: pygame.Surface, picture: pygame.Rect) -> None:
+        order = _byte_order(surface)
+        key = (self._frame_serial, picture.size, order)
+        if key != self._pixels_key:
+            self._pixels = None  # let the old buffer go first: the allocator reuses it
+            self._pixels = self._convert(self._frame, picture.size, order or "bgra")
+            self._pixels_key = key
+        visible = picture.clip(surface.get_rect())
+        if order is not None and visible.size == picture.size:
+            # The screen's own layout: one copy straight into its pixels, no blit.
+            target = pygame.surfarray.pixels2d(surface)
+            target[visible.left : visible.right, visible.top : visible.bottom] = self._pixels.view(
+                np.uint32
+            )[..., 0].T
             del target  # unlocks the surface
-            self.stats.convert_s += time.perf_counter() - started
-            self.stats.frames_converted += 1
-            return self._surface
-        # One reformatter for the whole playback: it keeps its swscale context, which costs
-        # more to set up than the conversion itself (frame.to_ndarray builds one every call).
-        # BGRA is the byte order of pygame's usual 32-bit display surfaces: blitting it (alpha
-        # all opaque) measured a little cheaper than repacking 24-bit RGB on every draw.
-        if size == (frame.width, frame.height):
-            bgra = self._reformatter.reformat(frame, format="bgra")
         else:
-            bgra = self._reformatter.reformat(
-                frame, width=size[0], height=size[1], format="bgra", interpolation="FAST_BILINEAR"
-            )
-        # Rows may be padded (854 px wide gives 3424-byte rows, not 3416): to_ndarray returns
-        # a strided view honouring line_size, and the copy packs it for pygame.
-        self._pixels = np.ascontiguousarray(bgra.to_ndarray())
-        surface = pygame.image.frombuffer(self._pixels, size, "BGRA")
+            image = pygame.image.frombuffer(self._pixels, picture.size, "BGRA")
+            surface.blit(image, picture.topleft)
+
+    def _convert(self, frame: av.VideoFrame, size: tuple[int, int], order: str) -> np.ndarray:
+        """`frame` scaled to `size` as (height, width, 4) bytes in the byte `order` given.
+
+        One reformatter for the whole playback keeps its swscale context (building one costs
+        more than converting a frame), and one scaling thread costs the least CPU (FFmpeg's
+        default of one per core measured about twice the CPU time for the same picture).
+        """
+        started = time.perf_counter()
+        converted = self._reformatter.reformat(
+            frame,
+            width=size[0],
+            height=size[1],
+            format=order,
+            interpolation="FAST_BILINEAR",
+            threads=1,
+        )
+        # Rows may be padded (854 px wide gives 3424-byte rows, not 3416): to_ndarray gives a
+        # strided view honouring line_size; packing it makes the buffer pygame can wrap.
+        pixels = np.ascontiguousarray(converted.to_ndarray())
         self.stats.convert_s += time.perf_counter() - started
         self.stats.frames_converted += 1
-        return surface
+        return pixels
 
     # -- teardown -----------------------------------------------------------------------------
     def close(self) -> None:

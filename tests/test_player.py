@@ -235,6 +235,45 @@ def test_frames_follow_the_clock_and_late_ones_are_dropped(clips, fake_time, scr
     assert player.stats.frames_converted == 3
 
 
+def test_the_decoder_refills_its_queue_in_bursts(clips, fake_time, players):
+    player = players(clips["silent"], clock=fake_time, queue_frames=6, refill_at=2)
+    waiting = player._decoder.queue.qsize
+    player.start()
+    limit = time.monotonic() + WAIT_S
+    while waiting() < 6:  # the decoder fills the queue, then sleeps
+        assert time.monotonic() < limit, "timed out waiting for a full queue"
+        time.sleep(0.005)
+    player.update()  # frame 0 on show
+    player.update()  # frame 1 next
+    assert player.stats.frames_shown == 1
+    # Shown frame by frame, the queue only shrinks until two are left...
+    sizes = [waiting()]
+    while sizes[-1] > 2:
+        fake_time.advance(1 / FPS)
+        player.update()
+        sizes.append(waiting())
+        if sizes[-1] > 2:
+            time.sleep(0.1)  # an eager decoder would put one back meanwhile
+            assert waiting() == sizes[-1]
+    assert sizes == list(range(sizes[0], 1, -1))
+    # ...and then the decoder wakes and fills it in one go.
+    pump(player, lambda: waiting() == 6, "the decoder to refill the queue")
+
+
+def test_next_frame_in_says_when_the_picture_changes(clips, fake_time, players):
+    player = players(clips["silent"], clock=fake_time)
+    player.start()
+    show_at(player, fake_time, 1.0, 1.0)
+    pump(player, lambda: player.next_frame_in_s(1.0) == pytest.approx(1 / FPS, abs=1e-3))
+    fake_time.advance(0.02)
+    assert player.next_frame_in_s(1.0) == pytest.approx(1 / FPS - 0.02, abs=1e-3)
+    assert player.next_frame_in_s(0.005) == 0.005  # never longer than asked
+    fake_time.advance(0.02)
+    assert player.next_frame_in_s(1.0) == 0.0  # due already
+    player.pause()
+    assert player.next_frame_in_s(0.25) == 0.25  # nothing changes while paused
+
+
 def test_pause_freezes_picture_and_clock_and_resume_continues(clips, fake_time, screen, players):
     player = players(clips["silent"], clock=fake_time)
     player.start()
@@ -474,6 +513,34 @@ def test_sound_spool_puts_each_sample_at_its_time_even_after_a_jump(clips):
         assert np.abs(jumped[window].astype(int) - straight[window]).max() <= 2
     hole = slice(round(1.2 * rate), round(1.5 * rate))
     assert not jumped[hole].any()  # not decoded yet: silence, not misplaced sound
+
+
+def test_sound_spool_tops_up_in_bursts(clips):
+    spool = _AudioSpool(clips["sound"], 0.0, 44100, 2, ahead_s=1.0, top_up_below_s=0.5)
+    spool.start()
+    try:
+        wait_for = _covered_waiter(spool)
+        wait_for(0.0, 1.0)
+        time.sleep(0.3)
+        filled = spool.covered_until(0.0)
+        assert 1.0 <= filled <= 1.25  # stops a piece past the mark
+        spool.want(0.4)  # 0.6 s or more still ahead: no top-up yet
+        time.sleep(0.3)
+        assert spool.covered_until(0.4) == filled
+        spool.want(0.8)  # under 0.5 s left: tops up to a second ahead again
+        wait_for(0.8, 1.8)
+    finally:
+        spool.close()
+
+
+def _covered_waiter(spool):
+    def wait_for(position: float, until: float) -> None:
+        limit = time.monotonic() + WAIT_S
+        while (spool.covered_until(position) or 0.0) < until:
+            assert time.monotonic() < limit, f"spool never reached {until} s"
+            time.sleep(0.01)
+
+    return wait_for
 
 
 def test_silent_file_plays_by_the_wall_clock(clips, players):
