@@ -32,10 +32,6 @@ from kiosk.ui.widgets import Button, draw_text
 log = logging.getLogger(__name__)
 
 FPS = 30
-# While the video plays the loop turns twice a frame: at 30 Hz beside a 30 fps video, jitter
-# made a frame due just after a turn wait a whole turn, and some were dropped as late
-# (measured: 4-5 of 360 at 30 Hz, none at 60 Hz; A/V p95 28-31 ms against 15 ms).
-VIDEO_LOOP_HZ = 60
 HOME_REFRESH_S = 5.0
 END_TEST_EVENT = pygame.USEREVENT + 1
 
@@ -149,7 +145,13 @@ class KioskApp:
                 if failures >= FPS * 5:
                     raise
             playing = self.flow.screen is Screen.ROUTINE and not self.caregiver.open
-            frame_clock.tick(VIDEO_LOOP_HZ if playing else FPS)
+            if playing and self.player is not None:
+                # Turn when the next picture is due: a fixed 30 Hz beside a 30 fps video
+                # made a frame due just after a turn wait a whole turn (4-5 of 360 dropped
+                # as late), and 60 Hz drew every picture twice.
+                time.sleep(self.player.next_frame_in_s(longest=1 / FPS))
+            else:
+                frame_clock.tick(FPS)
         return 0
 
     def stop(self) -> None:

@@ -601,7 +601,7 @@ class RoutinePlayer:
         if self._ended or self._video_done:
             return longest
         if self._pending is None:
-            return 0.0 if self._show_next_at_once else min(longest, _POLL_EMPTY_S)
+            return min(longest, _POLL_EMPTY_S)
         return min(longest, max(0.0, self._pending[0] - self._clock.position()))
 
     def _take_due_frame(self, now_s: float) -> bool:
