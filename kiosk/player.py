@@ -285,7 +285,7 @@ class _VideoDecoder:
 
     def _decode(self, container: av.container.InputContainer) -> None:
         stream = container.streams.video[0]
-        stream.thread_type = _decode_threads(stream)
+        stream.thread_type = decode_threads(stream)
         generation = 0
         target: float | None = None  # after a seek: skip frames until this time
         held: tuple[float, av.VideoFrame] | None = None
@@ -758,7 +758,7 @@ def _byte_order(surface: pygame.Surface) -> str | None:
 CHEAP_STREAM_BPS = 1_000_000
 
 
-def _decode_threads(stream: av.VideoStream) -> str:
+def decode_threads(stream: av.VideoStream) -> str:
     """FFmpeg's frame and slice threads for real work (720p at ordinary bit rates on a
     Pi), none for cheap streams such as drawn demo videos."""
     bit_rate = stream.bit_rate or stream.codec_context.bit_rate or 0
