@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 import time
@@ -215,7 +216,8 @@ def _loop(player, screen, seconds: float | None) -> dict:
     return {
         "file": str(player.path),
         **player.stats.summary(),
-        "duration_s": round(player.duration_s, 3),
+        # JSON has no NaN: a length the file does not give is null.
+        "duration_s": round(player.duration_s, 3) if math.isfinite(player.duration_s) else None,
         "played_s": round(player.position_s, 3),
         "width": player.size[0],
         "height": player.size[1],

@@ -18,13 +18,13 @@ def clip(tmp_path_factory):
     return make_clip(tmp_path_factory.mktemp("bench") / "clip.mp4", seconds=1.5)
 
 
-@pytest.mark.parametrize("mode", ["floor", "defaults", "real-time", "bursts"])
+@pytest.mark.parametrize("mode", ["floor", "defaults", "real-time", "bursts", "shown"])
 def test_each_floor_converts_every_frame_it_was_asked_for(clip, mode):
     started = time.monotonic()
     result = bench_player._floor(str(clip), 1.0, mode)
     assert result["frames"] == 30  # one second at 30 fps
     assert result["cpu_ms_per_frame"] > 0
-    if mode in ("real-time", "bursts"):
+    if mode in ("real-time", "bursts", "shown"):
         # Paced: the last frame waits for its time (29/30 s after the first).
         assert time.monotonic() - started >= 0.9
 
@@ -38,7 +38,7 @@ def test_the_report_names_every_figure_and_target(clip, capsys):
         "real time, decoding in bursts",
         "player: headless, real time",
         "player / floor =",
-        "player / real-time floor =",
+        "player / drawn real-time floor =",
         "frames dropped = 0 of",
         "A/V offset p95",
         "player peak RSS",

@@ -76,6 +76,12 @@ def clips(tmp_path_factory) -> dict[str, Path]:
     made["empty"] = folder / "empty.mp4"
     (folder / "noise.mp4").write_bytes(bytes((i * 7919 + 13) % 251 for i in range(60_000)))
     made["noise"] = folder / "noise.mp4"
+    picture = pygame.Surface((64, 48))
+    picture.fill((200, 30, 30))
+    for suffix in ("png", "jpg"):
+        pygame.image.save(picture, str(folder / f"picture.{suffix}"))
+        made[suffix] = folder / f"picture.{suffix}"
+    made["raw_h264"] = make_clip(folder / "raw.h264", seconds=1.0, audio=False)
     made["missing"] = folder / "missing.mp4"
     return made
 
@@ -553,7 +559,7 @@ def test_silent_file_plays_by_the_wall_clock(clips, players):
 # -- files that cannot be played -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["missing", "empty", "truncated", "noise"])
+@pytest.mark.parametrize("name", ["missing", "empty", "truncated", "noise", "png", "jpg"])
 def test_broken_files_raise_a_clear_player_error(clips, name, caplog):
     with pytest.raises(PlayerError) as caught:
         RoutinePlayer(clips[name])
@@ -612,7 +618,7 @@ def test_play_registers_a_subcommand():
     assert (args.target, args.headless, args.seconds, args.json) == ("beginner", True, 2.0, True)
 
 
-@pytest.mark.parametrize("name", ["missing", "empty", "truncated", "noise"])
+@pytest.mark.parametrize("name", ["missing", "empty", "truncated", "noise", "png"])
 def test_play_cli_reports_broken_files_in_one_line(clips, name):
     result = run_cli(str(clips[name]), "--headless", "--json")
     assert result.returncode == 2
@@ -621,6 +627,23 @@ def test_play_cli_reports_broken_files_in_one_line(clips, name):
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("play: ") and clips[name].name in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_a_still_picture_is_named_as_such(clips):
+    with pytest.raises(PlayerError, match="is a still picture, not a video"):
+        RoutinePlayer(clips["png"])
+
+
+def test_play_cli_json_is_strict_for_a_stream_of_unknown_length(clips):
+    result = run_cli(str(clips["raw_h264"]), "--headless", "--json")
+    assert result.returncode == 0, result.stderr
+
+    def refuse(constant: str):
+        raise AssertionError(f"{constant} is not JSON")
+
+    figures = json.loads(result.stdout, parse_constant=refuse)
+    assert figures["duration_s"] is None  # a raw stream does not say how long it is
+    assert figures["frames_shown"] >= 25
 
 
 def test_play_cli_plays_a_routine_headless_with_json(clips, tmp_path):
