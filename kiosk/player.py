@@ -709,7 +709,9 @@ class RoutinePlayer:
             )[..., 0].T
             del target  # unlocks the surface
         else:
-            image = pygame.image.frombuffer(self._pixels, picture.size, "BGRA")
+            # Clipped, or a layout without a direct copy: pygame blits (and converts) it.
+            layout = "RGBA" if order == "rgba" else "BGRA"
+            image = pygame.image.frombuffer(self._pixels, picture.size, layout)
             surface.blit(image, picture.topleft)
 
     def _convert(self, frame: av.VideoFrame, size: tuple[int, int], order: str) -> np.ndarray:

@@ -20,9 +20,12 @@ BAND_PART = 0.6  # share of the height holding the bands
 GREY = 128
 
 
-def frame_picture(number: int, width: int, height: int) -> np.ndarray:
-    """An RGB picture encoding `number` (0-255) in eight bands."""
-    picture = np.full((height, width, 3), GREY, np.uint8)
+def frame_picture(
+    number: int, width: int, height: int, lower: tuple[int, int, int] = (GREY, GREY, GREY)
+) -> np.ndarray:
+    """An RGB picture encoding `number` (0-255) in eight bands, `lower` below them."""
+    picture = np.empty((height, width, 3), np.uint8)
+    picture[:] = lower
     band_bottom = int(height * BAND_PART)
     for bit in range(BITS):
         left, right = bit * width // BITS, (bit + 1) * width // BITS
@@ -52,6 +55,7 @@ def make_clip(
     audio: bool = True,
     frame_times: Sequence[float] | None = None,
     faststart: bool = False,
+    lower: tuple[int, int, int] = (GREY, GREY, GREY),
 ) -> Path:
     """Write an H.264 (+ AAC) MP4. `frame_times` gives a variable frame rate (seconds)."""
     times = (
@@ -69,7 +73,8 @@ def make_clip(
         video.codec_context.time_base = time_base
         sound = container.add_stream("aac", rate=44100) if audio else None
         for number, at in enumerate(times):
-            frame = av.VideoFrame.from_ndarray(frame_picture(number, width, height), format="rgb24")
+            picture = frame_picture(number, width, height, lower)
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
             frame.pts = round(at / time_base)
             frame.time_base = time_base
             for packet in video.encode(frame):

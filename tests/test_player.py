@@ -69,6 +69,14 @@ def clips(tmp_path_factory) -> dict[str, Path]:
             folder / "vfr.mp4", frame_times=[0, 0.05, 0.07, 0.2, 0.5, 0.55, 1.0, 1.5], audio=False
         ),
         "faststart": make_clip(folder / "faststart.mp4", seconds=4.0, faststart=True),
+        "orange": make_clip(
+            folder / "orange.mp4",
+            width=180,
+            height=320,
+            seconds=1.0,
+            audio=False,
+            lower=(230, 120, 20),
+        ),
     }
     made["truncated"] = truncate(made["sound"], folder / "truncated.mp4")
     made["truncated_faststart"] = truncate(made["faststart"], folder / "cut_faststart.mp4")
@@ -404,6 +412,20 @@ def test_padded_widths_show_the_right_pixels(clips, fake_time, players, name, si
     assert read_frame_number(surface, picture) == 15
     # The right-hand band is bit 7 (black for frame 15): garbage from padding would show here.
     assert surface.get_at((size[0] - 3, 5))[:3] == pytest.approx((0, 0, 0), abs=40)
+
+
+@pytest.mark.parametrize("layout", list(SURFACE_LAYOUTS))
+def test_a_picture_partly_off_the_surface_keeps_its_colours(clips, fake_time, players, layout):
+    player = players(clips["orange"], clock=fake_time)
+    player.start()
+    pump(player, lambda: player.stats.frames_shown >= 1)
+    whole = SURFACE_LAYOUTS[layout]((180, 320))
+    player.draw(whole)
+    shifted = SURFACE_LAYOUTS[layout]((180, 320))
+    player.draw(shifted, pygame.Rect(-20, 0, 180, 320))  # the left 20 columns fall off
+    assert whole.get_at((100, 300))[:3] == pytest.approx((230, 120, 20), abs=12)  # orange
+    for x, y in ((100, 300), (60, 10)):
+        assert shifted.get_at((x - 20, y))[:3] == pytest.approx(whole.get_at((x, y))[:3], abs=2)
 
 
 def test_portrait_video_is_pillarboxed(clips, fake_time, screen, players):
