@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kiosk.process_stats import peak_rss_mb
+from kiosk.service.process_stats import peak_rss_mb
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # the floor imports the player
 
@@ -49,7 +49,7 @@ def run(path: str | Path | None = None, seconds: float = PLAY_SECONDS, repeats: 
     print(f"video: {video} ({video.stat().st_size / 1e6:.1f} MB)")
     print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}")
     here = [sys.executable, "-m", "benchmarks.bench_player"]
-    play = [sys.executable, "-m", "kiosk.play_cli", str(video), "--headless", "--json"]
+    play = [sys.executable, "-m", "kiosk.cli.play", str(video), "--headless", "--json"]
     commands = {
         "floor": [*here, "--floor", str(video), str(seconds)],
         "defaults": [*here, "--defaults", str(video), str(seconds)],
@@ -238,7 +238,7 @@ def _floor(path: str, seconds: float, mode: str) -> dict:
     import pygame
     from av.video.reformatter import VideoReformatter
 
-    from kiosk.player import decode_threads, pixel_order
+    from kiosk.player.player import decode_threads, pixel_order
 
     reformatter = VideoReformatter()
     scaler_threads = None if mode == "defaults" else 1

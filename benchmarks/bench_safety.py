@@ -19,8 +19,8 @@ from gpiozero.pins.mock import MockFactory, MockPin
 from hardware.buzzer import ActiveBuzzerOutput, AlarmBuzzer
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker
 from hardware.tof_sensor import TofSensor
-from kiosk.safety import EventKind, SafetyConfig, SafetyMonitor
-from kiosk.wiring import tune_for_alarm_latency
+from kiosk.bootstrap import tune_for_alarm_latency
+from kiosk.safety.monitor import EventKind, SafetyConfig, SafetyMonitor
 
 PIN = 17
 

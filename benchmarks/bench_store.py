@@ -18,10 +18,10 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from kiosk import session_queries as q
-from kiosk.log_export import export
-from kiosk.session_store import SessionStore
-from kiosk.store_schema import DB_FILENAME
+from kiosk.log import queries as q
+from kiosk.log.export import export
+from kiosk.log.schema import DB_FILENAME
+from kiosk.log.store import SessionStore
 
 SESSIONS = 100_000
 EVENTS = 1_000_000

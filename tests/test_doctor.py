@@ -15,10 +15,10 @@ import pytest
 from hardware.buzzer import make_buzzer_output
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus
 from hardware.tof_sensor import TofSensor
-from kiosk import doctor_checks as checks
-from kiosk.doctor import CHECK_NAMES, diagnose, format_report
-from kiosk.doctor_checks import FAIL, OK, SKIP, WARN, CheckResult
-from kiosk.session_store import SessionStore
+from kiosk.log.store import SessionStore
+from kiosk.service import doctor_checks as checks
+from kiosk.service.doctor import CHECK_NAMES, diagnose, format_report
+from kiosk.service.doctor_checks import FAIL, OK, SKIP, WARN, CheckResult
 
 STATUSES = (OK, WARN, FAIL, SKIP)
 
@@ -397,7 +397,7 @@ def test_report_layout():
 
 
 def test_a_data_folder_that_cannot_be_written_fails(tmp_path, monkeypatch):
-    from kiosk import doctor_checks
+    from kiosk.service import doctor_checks
 
     folder = tmp_path / "data"
     folder.mkdir()

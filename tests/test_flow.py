@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kiosk.flow import Ending, KioskFlow, Screen
-from kiosk.reach import ReachZone
-from kiosk.safety import EventKind, SafetyEvent, SafetyStatus
+from kiosk.safety.monitor import EventKind, SafetyEvent, SafetyStatus
+from kiosk.safety.reach import ReachZone
+from kiosk.walk.flow import Ending, KioskFlow, Screen
 
 
 class RecordingEffects:

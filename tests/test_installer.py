@@ -57,7 +57,7 @@ cat > "$3/bin/python" <<'EOF'
 EOF
 cat > "$3/bin/balance-kiosk" <<EOF
 #!/usr/bin/env bash
-cd "$REAL_REPO" && exec "$REAL_PYTHON" -m kiosk.cli "\\$@"
+cd "$REAL_REPO" && exec "$REAL_PYTHON" -m kiosk.cli.main "\\$@"
 EOF
 touch "$3/bin/pip"
 chmod +x "$3/bin/python" "$3/bin/pip" "$3/bin/balance-kiosk"

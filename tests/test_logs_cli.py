@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.logs_cli import add_parser
-from kiosk.session_store import SessionStore
+from kiosk.cli.logs import add_parser
+from kiosk.log.store import SessionStore
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,7 +29,7 @@ def logs(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     env.pop("STATE_DIRECTORY", None)
     env["TZ"] = "UTC"
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.logs_cli", *args],
+        [sys.executable, "-m", "kiosk.cli.logs", *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -219,7 +219,7 @@ def test_add_parser_wires_logs_into_the_main_command(data_dir, capsys):
 
 
 def test_an_out_file_ending_in_json_gets_json(tmp_path):
-    from kiosk.session_store import SessionStore
+    from kiosk.log.store import SessionStore
 
     store = SessionStore.open(tmp_path / "sessions.db")
     store.close()
@@ -228,7 +228,7 @@ def test_an_out_file_ending_in_json_gets_json(tmp_path):
         [
             sys.executable,
             "-m",
-            "kiosk.logs_cli",
+            "kiosk.cli.logs",
             "export",
             "--out",
             str(out),

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from kiosk.pin_lock import LOCKOUT_S, PinError, PinLock
+from kiosk.access.pin_lock import LOCKOUT_S, PinError, PinLock
 
 
 def test_pin_is_stored_only_as_a_salted_hash(tmp_path, clock):

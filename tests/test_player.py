@@ -26,17 +26,17 @@ import pygame  # noqa: E402
 import pytest  # noqa: E402
 from player_clips import make_clip, read_frame_number, truncate  # noqa: E402
 
-from kiosk import play_cli  # noqa: E402
-from kiosk.captions import (  # noqa: E402
+from kiosk.cli import play as play_cli  # noqa: E402
+from kiosk.player.captions import (  # noqa: E402
     BOX_COLOUR,
     CaptionOverlay,
     CaptionTrack,
     caption_font_px,
     parse_webvtt,
 )
-from kiosk.player import PlayerError, RoutinePlayer, fit_rect  # noqa: E402
-from kiosk.player_clock import _AudioSpool  # noqa: E402
-from kiosk.routine import Chapter  # noqa: E402
+from kiosk.player.clock import _AudioSpool  # noqa: E402
+from kiosk.player.player import PlayerError, RoutinePlayer, fit_rect  # noqa: E402
+from kiosk.player.routine import Chapter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FPS = 30
@@ -623,7 +623,7 @@ def test_close_stops_the_threads(clips, players):
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.play_cli", *args],
+        [sys.executable, "-m", "kiosk.cli.play", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

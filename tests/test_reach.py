@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.reach import ReachClassifier, ReachRule, ReachZone
+from kiosk.safety.reach import ReachClassifier, ReachRule, ReachZone
 
 OUT, IN = ReachZone.OUT_OF_REACH, ReachZone.WITHIN_REACH
 

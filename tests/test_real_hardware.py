@@ -30,7 +30,7 @@ def settings():
 @pytest.fixture
 def sensor(settings):
     from hardware.tof_sensor import TofSensor
-    from kiosk.wiring import _open_i2c
+    from kiosk.bootstrap import _open_i2c
 
     sensor = TofSensor(
         _open_i2c(),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.routine import (
+from kiosk.player.routine import (
     Chapter,
     Routine,
     RoutineError,
@@ -199,7 +199,7 @@ def test_the_shipped_beginner_routine_loads():
 
 
 def test_the_shipped_captions_parse_and_fit_the_routine():
-    from kiosk.captions import load_captions
+    from kiosk.player.captions import load_captions
 
     manifest = routines_root() / "beginner" / "routine.toml"
     if not manifest.is_file():

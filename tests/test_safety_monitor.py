@@ -10,7 +10,7 @@ from gpiozero.pins.mock import MockFactory
 from hardware.buzzer import ActiveBuzzerOutput, AlarmBuzzer, NullAlarm, Priority
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker
 from hardware.tof_sensor import TofSensor
-from kiosk.safety import SafetyConfig, SafetyMonitor
+from kiosk.safety.monitor import SafetyConfig, SafetyMonitor
 
 
 def virtual_monitor(bus, clock, alarm=None, config=SafetyConfig()):

@@ -7,21 +7,21 @@ import time
 import pygame
 import pytest
 
-from kiosk.app import KioskApp
-from kiosk.flow import Ending, Screen
-from kiosk.pin_lock import PinLock
-from kiosk.reach import ReachZone
-from kiosk.replay import VirtualClock
-from kiosk.routine import find_routine, load_routine
-from kiosk.safety import SafetyStatus
-from kiosk.session_store import SessionStore
+from kiosk.access.pin_lock import PinLock
+from kiosk.bootstrap import build_safety
+from kiosk.log.store import SessionStore
+from kiosk.player.routine import find_routine, load_routine
+from kiosk.safety.monitor import SafetyStatus
+from kiosk.safety.reach import ReachZone
+from kiosk.safety.replay import VirtualClock
+from kiosk.screens import theme
+from kiosk.screens.app import KioskApp
+from kiosk.screens.caregiver import CaregiverArea, CaregiverTools
+from kiosk.screens.display import Rotation
+from kiosk.screens.layout import MIN_ALERT_PX, MIN_BODY_PX, MIN_TARGET_PX, SUPPORTED_SIZES, Layout
+from kiosk.screens.walker import EndSummary, WalkerView, draw_walker_screen
 from kiosk.settings import Settings
-from kiosk.ui import theme
-from kiosk.ui.caregiver import CaregiverArea, CaregiverTools
-from kiosk.ui.display import Rotation
-from kiosk.ui.layout import MIN_ALERT_PX, MIN_BODY_PX, MIN_TARGET_PX, SUPPORTED_SIZES, Layout
-from kiosk.ui.screens import EndSummary, WalkerView, draw_walker_screen
-from kiosk.wiring import build_safety
+from kiosk.walk.flow import Ending, Screen
 
 ROUTINE = load_routine(find_routine("beginner"))
 
@@ -118,7 +118,7 @@ def make_app(tmp_path):
             acknowledge_fault=lambda: holder["app"].acknowledge_fault(),
             fault_pending=lambda: holder["app"].fault_pending(),
         )
-        from kiosk.player import RoutinePlayer
+        from kiosk.player.player import RoutinePlayer
 
         clock = VirtualClock(1000.0)
         app = KioskApp(

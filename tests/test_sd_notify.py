@@ -18,8 +18,8 @@ import pytest
 
 from hardware.buzzer import NullAlarm
 from hardware.tof_sensor import TofSensor
-from kiosk.safety import SafetyMonitor
-from kiosk.service import (
+from kiosk.safety.monitor import SafetyMonitor
+from kiosk.service.systemd import (
     SdNotifier,
     ServiceWatchdog,
     install_signal_handlers,
@@ -133,7 +133,7 @@ def test_without_notify_socket_nothing_is_sent_and_nothing_fails(path_listener):
 
 def test_a_socket_that_is_gone_is_logged_not_raised(tmp_path, caplog):
     notifier = SdNotifier(str(tmp_path / "no-such-socket"))
-    with caplog.at_level(logging.WARNING, logger="kiosk.service"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.service.systemd"):
         assert notifier.ready() is False
         assert notifier.watchdog() is False
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -141,7 +141,7 @@ def test_a_socket_that_is_gone_is_logged_not_raised(tmp_path, caplog):
 
 
 def test_a_relative_notify_socket_is_ignored(caplog):
-    with caplog.at_level(logging.WARNING, logger="kiosk.service"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.service.systemd"):
         notifier = SdNotifier(environ={"NOTIFY_SOCKET": "notify"})
     assert not notifier.enabled
     assert "NOTIFY_SOCKET" in caplog.text
@@ -229,7 +229,7 @@ def test_a_check_that_raises_counts_as_failing(path_listener, caplog):
         environ=watchdog_env(path_listener),
         clock=clock,
     )
-    with caplog.at_level(logging.ERROR, logger="kiosk.service"):
+    with caplog.at_level(logging.ERROR, logger="kiosk.service.systemd"):
         for _ in range(5):
             assert watchdog.tick() is False
             clock.now += 5
@@ -313,7 +313,7 @@ def test_a_failing_callback_still_leaves_the_stop_requested(caplog):
 
     stop = install_signal_handlers(broken, signals=[signal.SIGTERM])
     try:
-        with caplog.at_level(logging.ERROR, logger="kiosk.service"):
+        with caplog.at_level(logging.ERROR, logger="kiosk.service.systemd"):
             signal.raise_signal(signal.SIGTERM)
     finally:
         stop.restore()
@@ -324,7 +324,7 @@ def test_a_failing_callback_still_leaves_the_stop_requested(caplog):
 CHILD = textwrap.dedent(
     """
     import sys, time
-    from kiosk.service import install_signal_handlers
+    from kiosk.service.systemd import install_signal_handlers
 
     calls = []
     stop = install_signal_handlers(lambda: calls.append(time.monotonic()))

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import session_queries as q
-from kiosk import session_store
-from kiosk.data_dir import resolve_data_dir
-from kiosk.log_export import EVENT_COLUMNS, SESSION_COLUMNS, export, export_to_usb
-from kiosk.progression import suggest_next_level
-from kiosk.session_store import SessionStore
-from kiosk.store_schema import APPLICATION_ID, SCHEMA_VERSION
+from kiosk.log import queries as q
+from kiosk.log import store as session_store
+from kiosk.log.export import EVENT_COLUMNS, SESSION_COLUMNS, export, export_to_usb
+from kiosk.log.schema import APPLICATION_ID, SCHEMA_VERSION
+from kiosk.log.store import SessionStore
+from kiosk.paths import resolve_data_dir
+from kiosk.walk.progression import suggest_next_level
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -200,7 +200,7 @@ def test_an_existing_file_with_loose_permissions_is_tightened(db_path):
 CHILD = textwrap.dedent(
     """
     import sys, time
-    from kiosk.session_store import SessionStore
+    from kiosk.log.store import SessionStore
 
     t0, t1 = int(sys.argv[2]), int(sys.argv[3])
     store = SessionStore.open(sys.argv[1])

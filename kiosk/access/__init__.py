@@ -1,0 +1,1 @@
+"""Caregiver access: the PIN that guards the caregiver area."""

@@ -1,0 +1,149 @@
+"""`balance-kiosk profiles`: the walkers the kiosk knows, and their weekly goals."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from collections.abc import Callable
+
+from kiosk.log.store import SessionStore
+from kiosk.paths import resolve_data_dir
+
+PROG = "balance-kiosk profiles"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("profiles", help="list, add and rename walkers; set goals")
+    parser.add_argument("--data-dir", metavar="DIR", help="the kiosk's data folder")
+    # Also accepted after the command, as `logs` does; SUPPRESS keeps an earlier value.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="profiles_command", metavar="COMMAND", required=True)
+    listing = commands.add_parser("list", parents=[common], help="the walkers and their goals")
+    listing.set_defaults(handler=_list)
+    add = commands.add_parser("add", parents=[common], help="add a walker")
+    add.add_argument("name")
+    _goal_options(add, 10, 3)
+    add.set_defaults(handler=_add)
+    rename = commands.add_parser("rename", parents=[common], help="give a walker another name")
+    rename.add_argument("old", help="the walker's name (or ID)")
+    rename.add_argument("new")
+    rename.set_defaults(handler=_rename)
+    goal = commands.add_parser("goal", parents=[common], help="set a walker's weekly goal")
+    goal.add_argument("name", help="the walker's name (or ID)")
+    _goal_options(goal, None, None)
+    goal.set_defaults(handler=_goal)
+
+
+def _goal_options(parser: argparse.ArgumentParser, minutes: int | None, days: int | None):
+    keep = " (default: as it is)" if minutes is None else f" (default {minutes})"
+    parser.add_argument("--minutes", type=int, default=minutes, help="minutes a day" + keep)
+    keep = " (default: as it is)" if days is None else f" (default {days})"
+    parser.add_argument("--days", type=int, default=days, help="days a week" + keep)
+
+
+def _store(args: argparse.Namespace) -> SessionStore:
+    store = SessionStore.open(resolve_data_dir(args.data_dir) / "sessions.db")
+    if store.in_memory:  # nothing would be saved: say so rather than pretend
+        store.close()
+        problem = store.problems[-1] if store.problems else "the session log cannot be opened"
+        raise OSError(f"{problem}")
+    for problem in store.problems:
+        print(f"{PROG}: note: {problem}", file=sys.stderr)
+    return store
+
+
+def _check_goal(args: argparse.Namespace) -> str | None:
+    if args.minutes is not None and not 1 <= args.minutes <= 120:
+        return f"--minutes {args.minutes}: use 1 to 120 minutes a day"
+    if args.days is not None and not 1 <= args.days <= 7:
+        return f"--days {args.days}: use 1 to 7 days a week"
+    return None
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return 2
+
+
+def _list(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        profiles = store.profiles()
+        if not profiles:
+            print("No walkers yet. Add one: balance-kiosk profiles add NAME")
+        for p in profiles:
+            print(
+                f"{p.id:>3}  {p.name:<20} goal {p.goal_minutes} min a day, {p.goal_days} "
+                f"days a week"
+            )
+    finally:
+        store.close()
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    problem = _check_goal(args)
+    if problem:
+        return _fail(problem)
+    store = _store(args)
+    try:
+        store.add_profile(args.name, goal_minutes=args.minutes, goal_days=args.days)
+    except ValueError as error:
+        return _fail(str(error))
+    finally:
+        store.close()
+    print(f"added {args.name.strip()}: {args.minutes} min a day, {args.days} days a week")
+    return 0
+
+
+def _rename(args: argparse.Namespace) -> int:
+    def rename(store: SessionStore, profile_id: int) -> str:
+        store.rename_profile(profile_id, args.new)
+        return f"renamed {args.old} to {args.new.strip()}"
+
+    return _on_profile(args, args.old, rename)
+
+
+def _goal(args: argparse.Namespace) -> int:
+    problem = _check_goal(args)
+    if problem:
+        return _fail(problem)
+
+    def set_goal(store: SessionStore, profile_id: int) -> str:
+        profile = next(p for p in store.profiles() if p.id == profile_id)
+        minutes = profile.goal_minutes if args.minutes is None else args.minutes
+        days = profile.goal_days if args.days is None else args.days
+        store.set_goal(profile_id, goal_minutes=minutes, goal_days=days)
+        return f"{profile.name}: {minutes} min a day, {days} days a week"
+
+    return _on_profile(args, args.name, set_goal)
+
+
+def _find(store: SessionStore, name: str):
+    """By name first (a walker may be called "1"), then by ID."""
+    wanted = unicodedata.normalize("NFC", name.strip()).casefold()
+    profiles = store.profiles()
+    for profile in profiles:
+        if unicodedata.normalize("NFC", profile.name).casefold() == wanted:
+            return profile
+    if name.strip().isdigit():
+        return next((p for p in profiles if p.id == int(name)), None)
+    return None
+
+
+def _on_profile(
+    args: argparse.Namespace, name: str, action: Callable[[SessionStore, int], str]
+) -> int:
+    store = _store(args)
+    try:
+        profile = _find(store, name)
+        if profile is None:
+            return _fail(f"no walker named {name!r}; see 'balance-kiosk profiles list'")
+        print(action(store, profile.id))
+    except ValueError as error:
+        return _fail(str(error))
+    finally:
+        store.close()
+    return 0

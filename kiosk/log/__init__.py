@@ -1,0 +1,1 @@
+"""The session log: SQLite store (writes, recovery), schema and migrations, queries, export."""

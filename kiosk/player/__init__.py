@@ -1,0 +1,1 @@
+"""The routine player: video and sound through PyAV and pygame, clocks, captions, the manifest."""

@@ -1,0 +1,361 @@
+"""The walker's screens. Each draws itself from a `WalkerView` and returns its buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pygame
+
+from kiosk.safety.monitor import SafetyStatus
+from kiosk.screens import theme
+from kiosk.screens.layout import Layout
+from kiosk.screens.widgets import Button, draw_button, draw_gauge, draw_text, fit_size
+from kiosk.walk.flow import Ending, Screen
+
+
+@dataclass
+class EndSummary:
+    minutes_walked: float
+    reminders: int
+    ending: Ending
+    next_goal: str
+
+
+@dataclass
+class WalkerView:
+    """Everything the walker's screens show, gathered once per frame by the app."""
+
+    screen: Screen
+    status: SafetyStatus
+    routine_title: str = "Walking backward"
+    safety_points: Sequence[str] = ()
+    goal_text: str = ""
+    profiles: Sequence[tuple[int, str]] = ()
+    profile_id: int | None = None
+    ready_progress: float = 0.0
+    countdown_left: int = 0
+    player: Any = None  # a RoutinePlayer while a routine is open
+    chapters: Sequence[tuple[float, str]] = ()
+    fault_acknowledged: bool = False
+    safety_page: int = 0
+    end: EndSummary | None = None
+    armed: bool = False
+    buzzer_sounding: bool = False
+    hold_remaining_s: float = 0.0
+    notices: Sequence[str] = field(default_factory=tuple)
+
+
+def draw_walker_screen(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    surface.fill(theme.BACKGROUND)
+    buttons = _DRAW[view.screen](surface, layout, view)
+    _draw_alarm_strip(surface, layout, view)
+    return [draw_button(surface, b, layout) for b in buttons]
+
+
+# -- the screens ------------------------------------------------------------------------------
+
+
+def _home(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    """Start at the bottom; above it, who is walking (one button that moves on to the next
+    walker, so any number of walkers fits); between them and the title, what matters most
+    now: a sensor fault, a problem to report, or today's goal."""
+    area = layout.content
+    start = layout.button_row(1)[0]
+    buttons = [Button(start, "Start", "start", "go")]
+    bottom = start.top - layout.gap
+    if len(view.profiles) > 1:
+        names = dict(view.profiles)
+        name = names.get(view.profile_id, next(iter(names.values())))
+        walker = pygame.Rect(
+            area.left, bottom - layout.button_height, area.width, layout.button_height
+        )
+        buttons.insert(0, Button(walker, f"Walking: {name}  (tap for next)", "profile:next"))
+        bottom = walker.top - layout.gap
+    title_px = fit_size(view.routine_title, area.width, 2, layout.title_px, 36, bold=True)
+    y = draw_text(surface, view.routine_title, area, title_px, bold=True, centre=True)
+    if view.status.fault:
+        middle, colour = "The sensor is not working. Ask a caregiver to check it.", theme.TEXT
+    elif view.notices:
+        middle, colour = view.notices[0], theme.PRIMARY
+    else:
+        middle, colour = view.goal_text, theme.MUTED_TEXT
+    if middle:
+        room = pygame.Rect(area.left, y + layout.gap // 2, area.width, bottom - y)
+        size = fit_size(middle, room.width, max(1, room.height // 40), layout.body_px, 32)
+        draw_text(surface, middle, room, size, colour, centre=True)
+    return buttons
+
+
+def _before_start(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    """The safety points in type that stays large; a second page when they do not fit."""
+    area = layout.content
+    rows = layout.button_row(2)
+    points = [f"• {p}" for p in view.safety_points or ("Hold on to a sturdy support.",)]
+    room = pygame.Rect(
+        area.left,
+        area.top + layout.title_px + layout.gap // 2,
+        area.width,
+        rows[0].top - layout.gap - area.top - layout.title_px,
+    )
+    pages = _paginate(points, layout.body_px, room)
+    page = min(view.safety_page, len(pages) - 1)
+    title = "Before you start" + (f" ({page + 1} of {len(pages)})" if len(pages) > 1 else "")
+    draw_text(surface, title, area, layout.title_px, bold=True)
+    y = room.top
+    for point in pages[page]:
+        y = draw_text(
+            surface, point, pygame.Rect(room.left, y, room.width, room.bottom - y), layout.body_px
+        )
+    if page < len(pages) - 1:
+        return [Button(rows[0], "Back", "back"), Button(rows[1], "Next", "more", "primary")]
+    return [Button(rows[0], "Back", "back"), Button(rows[1], "I am holding on", "holding", "go")]
+
+
+def _paginate(points: Sequence[str], size: int, room: pygame.Rect) -> list[list[str]]:
+    pages: list[list[str]] = [[]]
+    for point in points:
+        if pages[-1] and _text_height([*pages[-1], point], size, room.width) > room.height:
+            pages.append([])
+        pages[-1].append(point)
+    return pages
+
+
+def _text_height(paragraphs: Sequence[str], size: int, width: int) -> int:
+    from kiosk.screens.widgets import wrap
+
+    text_font = theme.font(size)
+    return sum(len(wrap(p, text_font, width)) for p in paragraphs) * text_font.get_linesize()
+
+
+def _ready_check(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    area = layout.content
+    status = view.status
+    y = draw_text(surface, "Hold the support", area, layout.title_px, bold=True, centre=True)
+    if status.fault:
+        message = "The sensor is not working. Ask a caregiver to check it."
+    elif status.distance_mm is not None and status.distance_mm <= status.reach_mm:
+        message = "Good. Stay there..."
+    else:
+        message = "Come closer, within arm's reach."
+    y = draw_text(
+        surface, message, pygame.Rect(area.left, y, area.width, 200), layout.body_px, centre=True
+    )
+    back = layout.button_row(1)[0]
+    bar = pygame.Rect(area.left, y + layout.gap, area.width, 24)
+    pygame.draw.rect(surface, theme.PANEL, bar, border_radius=12)
+    filled = bar.copy()
+    filled.width = round(bar.width * view.ready_progress)
+    if filled.width:
+        pygame.draw.rect(surface, theme.GAUGE_SAFE, filled, border_radius=12)
+    gauge_height = round(28 * layout.scale)
+    gauge_top = min(
+        bar.bottom + 2 * layout.gap + gauge_height, back.top - layout.gap - 54 - gauge_height
+    )
+    gauge = pygame.Rect(area.left + 30, gauge_top, area.width - 60, gauge_height)
+    draw_gauge(surface, gauge, status.distance_mm, status.reach_mm, layout)
+    return [Button(back, "Back", "back")]
+
+
+def _video_area(layout: Layout) -> tuple[pygame.Rect, list[pygame.Rect]]:
+    """The video as large as the panel allows; in landscape the buttons stand beside it."""
+    area = layout.content
+    chapter_bar = 14 + 8 + max(28, layout.body_px - 6)
+    if not layout.portrait:
+        column = round(230 * layout.scale)
+        side = layout.below_badge
+        height = (side.height - layout.gap) // 2
+        rows = [
+            pygame.Rect(side.right - column, side.top, column, height),
+            pygame.Rect(side.right - column, side.bottom - height, column, height),
+        ]
+        video = pygame.Rect(
+            0,
+            0,
+            area.right - column - layout.gap,
+            layout.height - layout.margin - chapter_bar - layout.gap,
+        )
+        return video, rows
+    rows = layout.button_row(2)
+    top_of_controls = min(r.top for r in rows) - layout.gap - chapter_bar
+    video = pygame.Rect(0, 0, layout.width, max(100, top_of_controls - layout.gap))
+    return video, rows
+
+
+def _routine(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    video, rows = _video_area(layout)
+    if view.player is not None:
+        view.player.draw(surface, video)
+    _chapter_bar(surface, layout, view, video.bottom + layout.gap)
+    return [Button(rows[0], "Pause", "pause", "primary"), Button(rows[1], "Stop", "stop")]
+
+
+def _paused(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    video, rows = _video_area(layout)
+    if view.player is not None:
+        view.player.draw(surface, video)
+        shade = pygame.Surface(video.size, pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 170))
+        surface.blit(shade, video.topleft)
+    draw_text(
+        surface,
+        "Paused",
+        video.inflate(-40, 0).move(0, video.height // 3),
+        layout.alert_px,
+        bold=True,
+        centre=True,
+    )
+    _chapter_bar(surface, layout, view, video.bottom + layout.gap)
+    return [Button(rows[0], "Resume", "resume", "go"), Button(rows[1], "Stop", "stop")]
+
+
+def _out_of_reach(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    surface.fill(theme.ALERT)
+    area = layout.below_badge
+    y = draw_text(
+        surface, "Step back to the support", area, layout.alert_px, bold=True, centre=True
+    )
+    y = draw_text(
+        surface,
+        "Hold on with one hand. The video waits for you.",
+        pygame.Rect(area.left, y + layout.gap, area.width, 200),
+        layout.body_px,
+        centre=True,
+    )
+    stop = layout.button_row(1)[0]
+    stop.width = max(stop.width // 3, 200)
+    stop.right = area.right
+    gauge = pygame.Rect(
+        area.left + 30, y + 3 * layout.gap, area.width - 60, round(28 * layout.scale)
+    )
+    if gauge.bottom + 60 > stop.top:  # no room above the button: leave it the right end
+        gauge.width = stop.left - layout.gap - 40 - gauge.left
+    draw_gauge(surface, gauge, view.status.distance_mm, view.status.reach_mm, layout)
+    return [Button(stop, "Stop", "stop", "fault")]
+
+
+def _countdown(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    area = layout.below_badge
+    y = draw_text(
+        surface, "Well done. Starting again in", area, layout.title_px, bold=True, centre=True
+    )
+    number = theme.font(layout.huge_px, bold=True).render(
+        str(view.countdown_left), True, theme.TEXT
+    )
+    surface.blit(number, number.get_rect(midtop=(area.centerx, y + layout.gap)))
+    stop = layout.button_row(1)[0]
+    stop.width = max(stop.width // 3, 200)
+    stop.right = area.right
+    return [Button(stop, "Stop", "stop")]
+
+
+def _sensor_fault(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    surface.fill(theme.FAULT)
+    area = layout.below_badge
+    rows = layout.button_row(2)
+    headline = "Hold the support. Call for help."
+    size = fit_size(headline, area.width, 2, layout.alert_px, 64, bold=True)
+    y = draw_text(surface, headline, area, size, theme.FAULT_TEXT, bold=True, centre=True)
+    detail = f"The distance sensor is not working: {view.status.fault or 'it has stopped'}."
+    if view.status.fault is None:
+        detail = "The sensor works again. A caregiver can let the routine go on."
+    elif view.fault_acknowledged:
+        detail += " Acknowledged: the routine goes on when the sensor works again."
+    room = pygame.Rect(area.left, y + layout.gap // 2, area.width, rows[0].top - y - layout.gap)
+    text_font = theme.font(layout.body_px)
+    from kiosk.screens.widgets import wrap
+
+    lines = wrap(detail, text_font, room.width)
+    fitting = max(1, room.height // text_font.get_linesize())
+    if len(lines) > fitting:  # a small panel: the reason, shortened, is what matters
+        lines = wrap(f"Sensor: {view.status.fault or 'working again'}", text_font, room.width)
+    draw_text(
+        surface, "\n".join(lines[:fitting]), room, layout.body_px, theme.FAULT_TEXT, centre=True
+    )
+    rows = layout.button_row(2)
+    return [
+        Button(rows[0], "Caregiver: OK", "acknowledge", "fault"),
+        Button(rows[1], "Stop", "stop", "fault"),
+    ]
+
+
+def _end(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    area = layout.content
+    end = view.end
+    title = "Well done!" if end is None or end.ending is not Ending.FAULT else "Session ended"
+    y = draw_text(surface, title, area, layout.alert_px, bold=True, centre=True)
+    if end is not None:
+        minutes = f"{end.minutes_walked:.1f}".rstrip("0").rstrip(".")
+        lines = [f"You walked {minutes} minutes."]
+        if end.reminders == 0:
+            lines.append("You stayed within reach the whole time.")
+        else:
+            times = "time" if end.reminders == 1 else "times"
+            lines.append(f"You were reminded to step back {end.reminders} {times}.")
+        if end.next_goal:
+            lines.append(end.next_goal)
+        for line in lines:
+            y = draw_text(
+                surface,
+                line,
+                pygame.Rect(area.left, y + layout.gap // 2, area.width, 200),
+                layout.body_px,
+                centre=True,
+            )
+    return [Button(layout.button_row(1)[0], "Done", "done", "go")]
+
+
+_DRAW: dict[Screen, Callable[[pygame.Surface, Layout, WalkerView], list[Button]]] = {
+    Screen.HOME: _home,
+    Screen.BEFORE_START: _before_start,
+    Screen.READY_CHECK: _ready_check,
+    Screen.ROUTINE: _routine,
+    Screen.PAUSED: _paused,
+    Screen.OUT_OF_REACH: _out_of_reach,
+    Screen.COUNTDOWN: _countdown,
+    Screen.SENSOR_FAULT: _sensor_fault,
+    Screen.END: _end,
+}
+
+
+# -- shared pieces ----------------------------------------------------------------------------
+
+
+def _chapter_bar(surface: pygame.Surface, layout: Layout, view: WalkerView, top: int) -> None:
+    player = view.player
+    if player is None:
+        return
+    area = layout.content
+    duration = max(1.0, float(player.duration_s or 1.0))
+    width = area.width if layout.portrait else area.width - round(230 * layout.scale) - layout.gap
+    bar = pygame.Rect(area.left, top, width, 14)
+    pygame.draw.rect(surface, theme.PANEL, bar, border_radius=7)
+    done = bar.copy()
+    done.width = round(bar.width * min(1.0, player.position_s / duration))
+    pygame.draw.rect(surface, theme.PRIMARY, done, border_radius=7)
+    for start, _ in view.chapters[1:]:
+        x = bar.left + round(bar.width * start / duration)
+        pygame.draw.rect(surface, theme.BACKGROUND, (x - 2, bar.top, 4, bar.height))
+    chapter = player.current_chapter
+    if chapter is not None:
+        label = theme.font(max(28, layout.body_px - 6)).render(chapter.title, True, theme.TEXT)
+        surface.blit(label, (bar.left, bar.bottom + 4))
+
+
+def _draw_alarm_strip(surface: pygame.Surface, layout: Layout, view: WalkerView) -> None:
+    """Every alarm is also shown on screen, and so is whether the alarm is armed."""
+    small = theme.font(28, bold=True)
+    if view.hold_remaining_s > 0:
+        text, fill, ink = f"Alarm on hold: {view.hold_remaining_s:.0f} s", theme.PRIMARY, (0, 0, 0)
+    elif view.buzzer_sounding and view.screen not in (Screen.OUT_OF_REACH, Screen.SENSOR_FAULT):
+        text, fill, ink = "ALARM", theme.ALERT, theme.TEXT
+    elif view.armed:
+        text, fill, ink = "Alarm on", theme.GO, theme.TEXT
+    else:
+        return
+    image = small.render(text, True, ink)
+    box = image.get_rect().inflate(24, 12)
+    box.topright = (layout.width - 8, 8)
+    pygame.draw.rect(surface, fill, box, border_radius=8)
+    surface.blit(image, image.get_rect(center=box.center))

@@ -1,0 +1,1 @@
+"""Living with systemd and the machine: notify and watchdog, signals, doctor."""

@@ -1,0 +1,269 @@
+"""``balance-kiosk doctor``: check each part of a kiosk and say what to try when one fails.
+
+For an installer or a caregiver at the Pi: one line per part (settings, I2C, sensor, buzzer,
+screen, sound, routine, session log, free space, service), each failure with a fix, then a
+summary. ``--json`` prints the same results as a JSON list. Exit code 0 when nothing FAILs
+(warnings and skips are fine), 1 otherwise; never a traceback.
+
+Doctor looks and does not repair. It leaves the hardware to a kiosk that is running (the
+sensor, buzzer, screen and sound are skipped then), does not create the data folder, and only
+reads a session log that belongs to another user or that a running kiosk may be writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+# pygame prints a banner on import; keep stdout clean for --json.
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+from kiosk.service import doctor_checks as checks  # noqa: E402
+from kiosk.service.doctor_checks import FAIL, OK, SKIP, WARN, CheckResult  # noqa: E402
+
+NAME_WIDTH = 12
+STATUS_WIDTH = 5
+# How long each check may take before it is reported as hanging.
+TIMEOUT_S = {
+    "config": 5.0,
+    "i2c": 3.0,
+    "sensor": 10.0,
+    "buzzer": 5.0,
+    "display": 10.0,
+    "sound": 10.0,
+    "routine": 20.0,
+    "database": 15.0,
+    "disk": 5.0,
+    "service": 12.0,
+}
+CHECK_NAMES = tuple(TIMEOUT_S)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``doctor`` on the main ``balance-kiosk`` parser."""
+    parser = subparsers.add_parser(
+        "doctor",
+        help="check the sensor, buzzer, screen, sound, routine and session log",
+        description="Check each part of the kiosk and say what to try when one fails. "
+        "Exit code 0 when no check fails, 1 when one does.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="settings file (default: /etc/balance-kiosk/config.toml if it exists)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="the kiosk's data folder (default: $BALANCE_KIOSK_DATA_DIR, $STATE_DIRECTORY, "
+        "else ./data); never created by doctor",
+    )
+    parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help="check with the emulated sensor and mock GPIO pins",
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as a JSON list")
+    parser.set_defaults(handler=run_doctor)
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    if not getattr(args, "verbose", False):
+        # Every problem is in the report; the parts' own log lines would only repeat it.
+        logging.disable(logging.ERROR)
+    try:
+        results, hung = diagnose(args.config, args.data_dir, simulate=args.simulate)
+    except Exception as error:  # each check is guarded; this guards the wiring around them
+        print(f"balance-kiosk doctor: internal error: {type(error).__name__}: {error}")
+        return 1
+    if args.json:
+        print(json.dumps([asdict(r) for r in results], indent=2))
+    else:
+        print(format_report(results))
+    code = 1 if any(r.status == FAIL for r in results) else 0
+    if hung:
+        # A check is still stuck in a driver call; do not wait for it at interpreter exit.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def format_report(results: list[CheckResult]) -> str:
+    lines = []
+    for result in results:
+        lines.append(f"{result.status:<{STATUS_WIDTH}}{result.name:<{NAME_WIDTH}}{result.detail}")
+        if result.fix and result.status != OK:
+            lines.append(f"{'':<{STATUS_WIDTH}}fix: {result.fix}")
+    counts = {s: sum(r.status == s for r in results) for s in (OK, WARN, SKIP, FAIL)}
+    tally = ", ".join(f"{n} {s}" for s, n in counts.items())
+    if counts[FAIL]:
+        verdict = "try the fix under each FAIL, then run doctor again"
+    elif counts[WARN]:
+        verdict = "nothing failed; read the WARN lines"
+    else:
+        verdict = "all good"
+    lines.append(f"doctor: {tally}: {verdict}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------- wiring
+
+
+def diagnose(
+    config: Path | None, data_dir_arg: str | None, *, simulate: bool = False
+) -> tuple[list[CheckResult], bool]:
+    """Run every check in order; returns the results and whether any check hung."""
+    from kiosk.bootstrap import on_raspberry_pi, wants_simulation
+    from kiosk.settings import Settings
+
+    results: list[CheckResult] = []
+    hung = False
+
+    def run(name: str, check: Callable[[], CheckResult]) -> None:
+        nonlocal hung
+        result, stuck = checks.run_check(name, check, TIMEOUT_S[name])
+        hung = hung or stuck
+        results.append(result)
+
+    user = current_user()
+    data_dir = data_dir_path(data_dir_arg)
+    on_pi = on_raspberry_pi()
+    loaded: dict[str, Settings] = {}
+    run("config", lambda: _check_config(config, data_dir, user, loaded))
+    settings = loaded.get("settings") or Settings()
+    simulated = wants_simulation(settings, simulate)
+    skip_i2c = _simulation_reason(settings, simulate, on_pi) if simulated else None
+    systemd = checks.find_systemd()
+    kiosk_running = systemd.kiosk_running()
+
+    def unless(
+        in_use: bool, what: str, check: Callable[[], CheckResult]
+    ) -> Callable[[], CheckResult]:
+        if not in_use:
+            return check
+        why = f"the kiosk is running and uses {what}; to check it: {checks.STOP_KIOSK}, then "
+        return lambda: CheckResult("", SKIP, why + "run doctor again")
+
+    hardware_in_use = kiosk_running and not simulated  # emulated parts disturb nothing
+    run("i2c", lambda: checks.check_i2c(skip_i2c, user))
+    run("sensor", unless(hardware_in_use, "the sensor", _sensor_check(settings, simulated)))
+    run("buzzer", unless(hardware_in_use, "its buzzer", _buzzer_check(settings, simulated)))
+
+    def display() -> CheckResult:
+        return checks.check_display(on_pi=on_pi, user=user)
+
+    run("display", unless(kiosk_running, "the screen", display))
+    run("sound", unless(kiosk_running, "the sound output", lambda: checks.check_sound(user)))
+    run("routine", lambda: checks.check_routine(settings["routine.name"]))
+    run(
+        "database",
+        lambda: checks.check_database(data_dir, user=user, may_write=not kiosk_running),
+    )
+    run("disk", lambda: checks.check_disk(data_dir))
+    run("service", lambda: checks.check_service(systemd))
+    return results, hung
+
+
+def current_user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        return os.environ.get("USER", "this user")
+
+
+def data_dir_path(cli_value: str | None) -> Path:
+    """The data folder the kiosk would use, the way `resolve_data_dir` chooses it, without
+    creating it."""
+    from kiosk.paths import choose_data_dir
+
+    return choose_data_dir(cli_value)
+
+
+def _check_config(
+    config: Path | None, data_dir: Path, user: str, loaded: dict[str, Any]
+) -> CheckResult:
+    from kiosk.settings import ConfigError, load_settings
+
+    overrides = data_dir / "settings.toml"  # the caregiver's changes, as `run` reads them
+    note = ""
+    try:
+        use_overrides = overrides.is_file()
+    except OSError:
+        use_overrides = False
+        note = f"; {user} cannot read the caregiver's changes in {overrides}"
+    try:
+        settings = load_settings(config, overrides if use_overrides else None)
+    except ConfigError as error:
+        return CheckResult(
+            "config",
+            FAIL,
+            str(error),
+            "change or delete the setting named above; the checks below used the defaults",
+        )
+    loaded["settings"] = settings
+    detail = checks.describe_settings(settings, settings.source) + note
+    if note:
+        return CheckResult("config", WARN, detail, "run doctor as the kiosk's user (sudo -u kiosk)")
+    return CheckResult("config", OK, detail)
+
+
+def _simulation_reason(settings: Mapping[str, Any], simulate: bool, on_pi: bool) -> str:
+    if simulate:
+        return "--simulate: the emulated sensor and mock pins are used"
+    if settings["sensor.source"] == "simulated":
+        return 'sensor.source = "simulated": the emulated sensor and mock pins are used'
+    return "not a Raspberry Pi: the emulated sensor and mock pins are used"
+
+
+def _mock_pins() -> Any:
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    return MockFactory(pin_class=MockPWMPin)
+
+
+def _sensor_check(settings: Mapping[str, Any], simulated: bool) -> Callable[[], CheckResult]:
+    """The sensor the kiosk would build, as kiosk.bootstrap.build_safety builds it."""
+    from hardware.emulated_tof import ADDRESS
+
+    address = ADDRESS if simulated else settings["sensor.i2c_address"]
+
+    def open_sensor() -> tuple[Any, Callable[[], None]]:
+        from kiosk.bootstrap import build_sensor
+
+        parts = build_sensor(settings, simulate=simulated)
+        return parts.sensor, parts.release
+
+    from kiosk.safety.monitor import SafetyConfig
+
+    return lambda: checks.check_sensor(
+        open_sensor,
+        address=address,
+        period_s=settings["sensor.period_ms"] / 1000,
+        min_plausible_mm=SafetyConfig.from_settings(settings).min_plausible_mm,
+        emulated=simulated,
+    )
+
+
+def _buzzer_check(settings: Mapping[str, Any], simulated: bool) -> Callable[[], CheckResult]:
+    kind, pin = settings["buzzer.kind"], settings["buzzer.pin"]
+
+    def make_output() -> Any:
+        from kiosk.bootstrap import build_buzzer_output
+
+        return build_buzzer_output(settings, _mock_pins() if simulated else None)
+
+    part = "active buzzer" if kind == "active" else "passive piezo (tonal)"
+    return lambda: checks.check_buzzer(
+        make_output, describe=f"{part} on GPIO{pin}", audible=not simulated
+    )

@@ -1,1 +1,0 @@
-"""The touchscreen: theme, layout, widgets, screens and input."""

@@ -1,0 +1,116 @@
+"""Writes the walker's session to the log as it happens, from whichever thread sees it.
+
+Safety events and distance samples come from the safety thread, so the record does not
+depend on the screen loop; pauses and the ending come from the screens.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.safety.monitor import EventKind, SafetyEvent
+
+log = logging.getLogger(__name__)
+
+SAMPLE_INTERVAL_S = 0.2  # 5 Hz is enough for the caregiver's chart
+
+
+@dataclass(frozen=True)
+class SessionTotals:
+    session_id: int | None
+    seconds_walking: float
+    seconds_paused: float
+    reminders: int
+
+    @property
+    def minutes_walked(self) -> float:
+        return self.seconds_walking / 60
+
+
+class SessionRecorder:
+    def __init__(self, store: Any, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.store = store
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._session: int | None = None
+        self._started = 0.0
+        self._paused_since: float | None = None
+        self._paused_total = 0.0
+        self._reminders = 0
+        self._last_sample = 0.0
+
+    @property
+    def session_id(self) -> int | None:
+        return self._session
+
+    def start(self, profile_id: int, routine: str, level: int) -> int | None:
+        with self._lock:
+            self._started = self._clock()
+            self._paused_since = None
+            self._paused_total = 0.0
+            self._reminders = 0
+        try:
+            session = self.store.start_session(profile_id, routine, level)
+        except Exception:  # the routine goes on without a log; the store reports why
+            log.exception("could not start a session record")
+            session = None
+        self._session = session
+        return session
+
+    def on_safety(self, event: SafetyEvent) -> None:
+        """Safety-thread listener: alarms and faults of the open session."""
+        session = self._session
+        if session is None:
+            return
+        if event.kind is EventKind.ALARM_ON:
+            with self._lock:
+                self._reminders += 1
+        self.store.record_event(session, str(event.kind), event.reason, event.distance_mm)
+
+    def on_reading(self, t: float, distance_mm: int | None) -> None:
+        """Safety-thread listener: distance samples at 5 Hz."""
+        session = self._session
+        if session is None or t - self._last_sample < SAMPLE_INTERVAL_S:
+            return
+        self._last_sample = t
+        self.store.record_sample(session, distance_mm)
+
+    def note(self, kind: str, detail: str = "") -> None:
+        """pause, resume, chapter or stop, from the screens."""
+        now = self._clock()
+        with self._lock:
+            if kind == "pause" and self._paused_since is None:
+                self._paused_since = now
+            elif kind == "resume" and self._paused_since is not None:
+                self._paused_total += now - self._paused_since
+                self._paused_since = None
+        if self._session is not None:
+            self.store.record_event(self._session, kind, detail)
+
+    def totals(self) -> SessionTotals:
+        now = self._clock()
+        with self._lock:
+            paused = self._paused_total
+            if self._paused_since is not None:
+                paused += now - self._paused_since
+            elapsed = now - self._started if self._started else 0.0
+            return SessionTotals(self._session, max(0.0, elapsed - paused), paused, self._reminders)
+
+    def finish(self, ending: str) -> SessionTotals:
+        totals = self.totals()
+        session, self._session = self._session, None
+        if session is not None:
+            if ending != "completed":
+                self.store.record_event(session, "stop", ending)
+            self.store.end_session(
+                session,
+                ending,
+                seconds_walking=totals.seconds_walking,
+                seconds_paused=totals.seconds_paused,
+            )
+        return totals
