@@ -20,8 +20,9 @@ from pathlib import Path
 
 from kiosk.log import queries as q
 from kiosk.log.export import export
-from kiosk.log.schema import DB_FILENAME
 from kiosk.log.store import SessionStore
+from kiosk.paths import DataFolder
+from kiosk.walk.progression import suggest_for
 
 SESSIONS = 100_000
 EVENTS = 1_000_000
@@ -100,7 +101,7 @@ def report(name: str, seconds: float, target: float) -> None:
 
 def run() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
-        path = Path(tmp) / DB_FILENAME
+        path = DataFolder(Path(tmp)).sessions_db
         t0 = time.perf_counter()
         build(path)
         size_mb = path.stat().st_size / 1e6
@@ -150,7 +151,7 @@ def _measure(store: SessionStore, tmp: Path) -> None:
             0.050,
             30,
         ),
-        ("progression rule", lambda: store.suggest_progression(profile), 0.020, 50),
+        ("progression rule", lambda: suggest_for(store, profile), 0.020, 50),
     ]
     for name, fn, target, repeat in checks:
         report(name, timed(fn, repeat), target)

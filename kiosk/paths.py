@@ -1,14 +1,19 @@
-"""Where the kiosk keeps its data (the session log).
+"""The kiosk's data folder and every file kept in it.
 
-The order of choice lets one code path serve every setting: an explicit ``--data-dir`` wins, then
+The folder is chosen in one order for every command: an explicit ``--data-dir`` wins, then
 ``BALANCE_KIOSK_DATA_DIR`` (for a one-off run), then systemd's ``STATE_DIRECTORY`` (set by
 ``StateDirectory=balance-kiosk``, i.e. /var/lib/balance-kiosk), and ./data for a developer.
+
+The kiosk creates the folder when it first runs; commands that only read (``logs``,
+``profiles list``, ``doctor``) ask for an existing one and say so when it is not there, so a
+mistyped path never leaves an empty folder and a fresh log behind.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -16,37 +21,75 @@ logger = logging.getLogger(__name__)
 ENV_DATA_DIR = "BALANCE_KIOSK_DATA_DIR"
 ENV_STATE_DIRECTORY = "STATE_DIRECTORY"
 DEVELOPMENT_DIR = "data"
-DIR_MODE = 0o700
+DIR_MODE = 0o700  # the logs are personal data
 
 
 class DataDirError(OSError):
-    """The data folder cannot be created; the message says which folder and why."""
+    """The data folder cannot be used; the message says which folder and why."""
 
 
-def resolve_data_dir(cli_value: str | None) -> Path:
-    """Return the data folder, creating it (mode 0700) if it does not exist yet."""
-    path = choose_data_dir(cli_value)
-    if path.is_dir():
-        return path
-    try:
-        path.mkdir(mode=DIR_MODE, parents=True)
-        # mkdir's mode passes through the umask; set it exactly, the logs are personal data.
-        path.chmod(DIR_MODE)
-    except FileExistsError:
-        if not path.is_dir():
-            raise DataDirError(f"The data folder {path} is a file, not a folder.") from None
-    except OSError as exc:
-        raise DataDirError(f"Cannot create the data folder {path}: {exc.strerror or exc}.") from exc
-    logger.info("created data folder %s", path)
-    return path
+@dataclass(frozen=True)
+class DataFolder:
+    """Where the kiosk keeps its files; `path` need not exist yet."""
+
+    path: Path
+
+    @classmethod
+    def choose(cls, cli_value: str | os.PathLike[str] | None = None) -> DataFolder:
+        """The folder to use, from the command line, the environment or the default."""
+        return cls(_choose(cli_value).expanduser().absolute())
+
+    @property
+    def sessions_db(self) -> Path:
+        """The session log (SQLite)."""
+        return self.path / "sessions.db"
+
+    @property
+    def settings_overrides(self) -> Path:
+        """The caregiver's changes to the settings, made on the kiosk's screen."""
+        return self.path / "settings.toml"
+
+    @property
+    def caregiver_pin(self) -> Path:
+        """The caregiver PIN's salted hash and its lockout."""
+        return self.path / "caregiver_pin.json"
+
+    def screenshots(self, stamp: str) -> Path:
+        """A folder for one run's screenshots."""
+        return self.path / f"screenshots-{stamp}"
+
+    def create(self) -> DataFolder:
+        """Make the folder (owner only) if it is missing; raises DataDirError."""
+        path = self.path
+        if path.is_dir():
+            return self
+        try:
+            path.mkdir(mode=DIR_MODE, parents=True)
+            # mkdir's mode passes through the umask; set it exactly.
+            path.chmod(DIR_MODE)
+        except FileExistsError:
+            if not path.is_dir():
+                raise DataDirError(f"The data folder {path} is a file, not a folder.") from None
+        except OSError as exc:
+            raise DataDirError(
+                f"Cannot create the data folder {path}: {exc.strerror or exc}."
+            ) from exc
+        logger.info("created data folder %s", path)
+        return self
+
+    def existing(self) -> DataFolder:
+        """This folder if it exists; otherwise DataDirError saying so (nothing is created)."""
+        if self.path.is_dir():
+            return self
+        if self.path.exists():
+            raise DataDirError(f"The data folder {self.path} is a file, not a folder.")
+        raise DataDirError(
+            f"The data folder {self.path} does not exist. Check the path given with "
+            f"--data-dir or {ENV_DATA_DIR}; the kiosk creates its folder when it first runs."
+        )
 
 
-def choose_data_dir(cli_value: str | None) -> Path:
-    """The folder `resolve_data_dir` would use, without creating it."""
-    return _choose(cli_value).expanduser().absolute()
-
-
-def _choose(cli_value: str | None) -> Path:
+def _choose(cli_value: str | os.PathLike[str] | None) -> Path:
     if cli_value:
         return Path(cli_value)
     from_env = os.environ.get(ENV_DATA_DIR, "").strip()

@@ -24,8 +24,8 @@ from kiosk.log import store as session_store
 from kiosk.log.export import EVENT_COLUMNS, SESSION_COLUMNS, export, export_to_usb
 from kiosk.log.schema import APPLICATION_ID, SCHEMA_VERSION
 from kiosk.log.store import SessionStore
-from kiosk.paths import resolve_data_dir
-from kiosk.walk.progression import suggest_next_level
+from kiosk.paths import DataFolder
+from kiosk.walk.progression import suggest_for, suggest_next_level
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -173,17 +173,17 @@ def test_many_threads_write_at_once(store, db_path):
 def test_files_are_readable_by_their_owner_only(tmp_path):
     old = os.umask(0o022)
     try:
-        folder = resolve_data_dir(str(tmp_path / "state" / "kiosk"))
-        store = SessionStore.open(folder / "sessions.db")
+        folder = DataFolder.choose(tmp_path / "state" / "kiosk").create()
+        store = SessionStore.open(folder.sessions_db)
         pid = store.add_profile("Anna")
         store.start_session(pid, "beginner", 1)
         store.flush()
         names = ["sessions.db", "sessions.db-wal", "sessions.db-shm"]
-        modes = {n: stat.S_IMODE((folder / n).stat().st_mode) for n in names}
+        modes = {n: stat.S_IMODE((folder.path / n).stat().st_mode) for n in names}
         store.close()
     finally:
         os.umask(old)
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(folder.path.stat().st_mode) == 0o700
     assert modes == dict.fromkeys(names, 0o600)
 
 
@@ -570,13 +570,13 @@ def test_progression_suggests_after_enough_clean_sessions(store):
     day = 86_400_000
     for i in range(3):
         walk(store, pid, T0 - (3 - i) * day, alarms=((1000, 2000),) if i == 1 else ())
-    s = store.suggest_progression(pid, needed=3)
+    s = suggest_for(store, pid, needed=3)
     assert (s.suggest, s.current_level, s.next_level) == (True, 1, 2)
     assert "level 2" in s.reason
-    assert not store.suggest_progression(pid, needed=4).suggest
+    assert not suggest_for(store, pid, needed=4).suggest
     assert (
         "3 recent clean sessions so far, 4 needed"
-        in store.suggest_progression(pid, needed=4).reason
+        in suggest_for(store, pid, needed=4).reason
     )
 
 
@@ -737,12 +737,12 @@ def test_data_dir_order_of_choice(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BALANCE_KIOSK_DATA_DIR", str(tmp_path / "env"))
     monkeypatch.setenv("STATE_DIRECTORY", f"{tmp_path / 'state'}:{tmp_path / 'other'}")
-    assert resolve_data_dir(str(tmp_path / "cli")) == tmp_path / "cli"
-    assert resolve_data_dir(None) == tmp_path / "env"
+    assert DataFolder.choose(str(tmp_path / "cli")).create().path == tmp_path / "cli"
+    assert DataFolder.choose(None).create().path == tmp_path / "env"
     monkeypatch.delenv("BALANCE_KIOSK_DATA_DIR")
-    assert resolve_data_dir(None) == tmp_path / "state"
+    assert DataFolder.choose(None).create().path == tmp_path / "state"
     monkeypatch.delenv("STATE_DIRECTORY")
-    assert resolve_data_dir(None) == tmp_path / "data"
+    assert DataFolder.choose(None).create().path == tmp_path / "data"
     for name in ("cli", "env", "state", "data"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o700
     assert not (tmp_path / "other").exists()

@@ -20,8 +20,8 @@ from typing import TextIO
 
 from kiosk.log import queries as q
 from kiosk.log.export import FORMATS, TABLES, export
-from kiosk.log.schema import DB_FILENAME, UnusableDatabase, open_readonly
-from kiosk.paths import resolve_data_dir
+from kiosk.log.schema import UnusableDatabase, open_readonly
+from kiosk.paths import DataFolder
 
 logger = logging.getLogger(__name__)
 
@@ -259,15 +259,15 @@ def _export(args: argparse.Namespace) -> int:
 
 def _open(args: argparse.Namespace) -> sqlite3.Connection:
     try:
-        folder = resolve_data_dir(args.data_dir)
+        folder = DataFolder.choose(args.data_dir).existing()
     except OSError as exc:
         raise CliError(str(exc)) from exc
-    path = folder / DB_FILENAME
+    path = folder.sessions_db
     try:
         return open_readonly(path)
     except FileNotFoundError:
         raise CliError(
-            f"no session log in {folder} (no {DB_FILENAME}); is this the kiosk's data folder?"
+            f"no session log in {folder.path} (no {path.name}); is this the kiosk's data folder?"
         ) from None
     except UnusableDatabase as exc:
         raise CliError(f"the session log {path} {exc.describe()}") from exc

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable
 
 from kiosk.log.store import SessionStore
-from kiosk.paths import resolve_data_dir
+from kiosk.paths import DataFolder
 
 PROG = "balance-kiosk profiles"
 
@@ -44,7 +44,7 @@ def _goal_options(parser: argparse.ArgumentParser, minutes: int | None, days: in
 
 
 def _store(args: argparse.Namespace) -> SessionStore:
-    store = SessionStore.open(resolve_data_dir(args.data_dir) / "sessions.db")
+    store = SessionStore.open(DataFolder.choose(args.data_dir).create().sessions_db)
     if store.in_memory:  # nothing would be saved: say so rather than pretend
         store.close()
         problem = store.problems[-1] if store.problems else "the session log cannot be opened"

@@ -94,12 +94,12 @@ def _scripts() -> list[str]:
 
 
 def _data_dir(args: argparse.Namespace, *, scripted: bool) -> Path:
-    from kiosk.paths import resolve_data_dir
+    from kiosk.paths import DataFolder
 
     if scripted and args.data_dir is None:
         # A scripted session must not mix into a real walker's log.
         return Path(tempfile.mkdtemp(prefix="balance-kiosk-script-"))
-    return resolve_data_dir(args.data_dir)
+    return DataFolder.choose(args.data_dir).create().path
 
 
 def _run_kiosk(

@@ -19,7 +19,6 @@ from typing import Literal
 
 logger = logging.getLogger(__name__)
 
-DB_FILENAME = "sessions.db"
 APPLICATION_ID = 0x42414C4B  # "BALK"
 FILE_MODE = 0o600
 SQLITE_MAGIC = b"SQLite format 3\x00"

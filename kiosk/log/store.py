@@ -49,7 +49,6 @@ from kiosk.log.schema import (
     secure_files,
     set_aside,
 )
-from kiosk.walk.progression import Suggestion, suggest_next_level
 
 logger = logging.getLogger(__name__)
 
@@ -273,7 +272,7 @@ class SessionStore:
         with self._id_lock:
             session_id = self._next_id
             self._next_id += 1
-        t = self._now_ms() if t_ms is None else t_ms
+        t = self.now_ms() if t_ms is None else t_ms
         params = (session_id, int(profile_id), str(routine), int(level), int(t))
         self._submit(_Row("session", _INSERT_SESSION, params))
         self.flush(self._sync_timeout)
@@ -289,7 +288,7 @@ class SessionStore:
         t_ms: int | None = None,
     ) -> None:
         """Queue an event (alarm_on, pause, ...); it is committed within milliseconds."""
-        t = self._now_ms() if t_ms is None else t_ms
+        t = self.now_ms() if t_ms is None else t_ms
         if kind not in EVENT_KINDS:
             logger.error("event kind %r is not one of %s; not recorded", kind, sorted(EVENT_KINDS))
             return
@@ -304,7 +303,7 @@ class SessionStore:
         self, session_id: int, distance_mm: int | None, *, t_ms: int | None = None
     ) -> None:
         """Queue a distance sample (None: no reading); samples are written once a second."""
-        t = self._now_ms() if t_ms is None else t_ms
+        t = self.now_ms() if t_ms is None else t_ms
         try:
             params = (int(session_id), int(t), _mm(distance_mm))
         except (TypeError, ValueError) as exc:
@@ -322,7 +321,7 @@ class SessionStore:
         t_ms: int | None = None,
     ) -> None:
         """Close a session (completed|stopped|interrupted|fault), durably; waits for the commit."""
-        t = self._now_ms() if t_ms is None else t_ms
+        t = self.now_ms() if t_ms is None else t_ms
         if ended_how not in ENDINGS:
             logger.error("ending %r is not one of %s; saved as 'stopped'", ended_how, ENDINGS)
             ended_how = "stopped"
@@ -352,7 +351,7 @@ class SessionStore:
         """Create a walker's profile; raises ValueError if the name is taken, StoreError if
         the log cannot be written."""
         name = _clean_name(name)
-        now = self._now_ms()
+        now = self.now_ms()
 
         def insert(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
@@ -425,27 +424,6 @@ class SessionStore:
         with self.reading() as conn:
             return q.weekly_summary(conn, profile_id, weeks=weeks)
 
-    def suggest_progression(
-        self,
-        profile_id: int,
-        *,
-        needed: int = 3,
-        max_reminders: int = 1,
-        within_days: int | None = 14,
-        max_level: int | None = None,
-    ) -> Suggestion:
-        """Whether to suggest the next, longer routine to this walker, and why."""
-        with self.reading() as conn:
-            page = q.list_sessions(conn, profile_id=profile_id, page_size=needed + 2)
-        return suggest_next_level(
-            page.sessions,
-            needed=needed,
-            max_reminders=max_reminders,
-            within_days=within_days,
-            max_level=max_level,
-            now_ms=self._now_ms(),
-        )
-
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """The read connection (for session_queries and log_export), one user at a time."""
@@ -485,7 +463,8 @@ class SessionStore:
 
     # --------------------------------------------------------------- internals
 
-    def _now_ms(self) -> int:
+    def now_ms(self) -> int:
+        """Now on the log's clock, in ms since the epoch (the time sessions are stamped with)."""
         return int(round(self._clock() * 1000))
 
     def _submit(self, row: _Row) -> None:

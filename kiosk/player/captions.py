@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pygame
 
+from kiosk.text_layout import wrap
+
 logger = logging.getLogger(__name__)
 
 _TIMESTAMP = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
@@ -159,7 +161,7 @@ class CaptionOverlay:
             return self._cache
         font = self._font(size)
         pad = max(8, size // 3)
-        lines = wrap_text(text, font, max(size * 4, area.width - 4 * pad))
+        lines = wrap(text, font, max(size * 4, area.width - 4 * pad))
         rendered = [font.render(line, True, TEXT_COLOUR) for line in lines]
         width = max(s.get_width() for s in rendered) + 2 * pad
         line_h = font.get_linesize()
@@ -186,20 +188,3 @@ class CaptionOverlay:
         else:
             top = max(area.top, min(picture.bottom, area.bottom) - margin - box.get_height())
         return surface.blit(box, (area.centerx - box.get_width() // 2, top))
-
-
-def wrap_text(text: str, font: pygame.font.Font, max_width: int) -> list[str]:
-    """Greedy word wrap; the cue's own line breaks are kept."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        current = ""
-        for word in paragraph.split():
-            trial = f"{current} {word}" if current else word
-            if current and font.size(trial)[0] > max_width:
-                lines.append(current)
-                current = word
-            else:
-                current = trial
-        if current:
-            lines.append(current)
-    return lines or [""]

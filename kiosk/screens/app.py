@@ -27,6 +27,7 @@ from kiosk.screens.walker import EndSummary, WalkerView, draw_walker_screen
 from kiosk.screens.widgets import Button, draw_text
 from kiosk.sim.panel import SimulatorPanel
 from kiosk.walk.flow import Ending, KioskFlow, Screen
+from kiosk.walk.progression import suggest_for
 from kiosk.walk.recorder import SessionRecorder
 
 log = logging.getLogger(__name__)
@@ -357,7 +358,7 @@ class KioskApp:
 
     def _next_goal(self) -> str:
         try:
-            suggestion = self.store.suggest_progression(self.profile_id)
+            suggestion = suggest_for(self.store, self.profile_id)
             summary = self.store.weekly_summary(self.profile_id, weeks=1)
         except Exception:
             log.exception("cannot read the walker's goal from the session log")

@@ -20,6 +20,7 @@ from kiosk.screens.charts import draw_session_chart, draw_weekly_chart
 from kiosk.screens.layout import Layout
 from kiosk.screens.widgets import Button, draw_button, draw_gauge, draw_text
 from kiosk.settings import SCHEMA, ConfigError, Setting
+from kiosk.walk.progression import suggest_for
 
 log = logging.getLogger(__name__)
 
@@ -566,7 +567,7 @@ class CaregiverArea:
         profile = profiles[self._profile_index % len(profiles)]
         y = self._title(surface, layout, f"Weekly progress: {profile.name}")
         summary = self.tools.store.weekly_summary(profile.id, weeks=6)
-        suggestion = self.tools.store.suggest_progression(profile.id)
+        suggestion = suggest_for(self.tools.store, profile.id)
         y = draw_text(
             surface,
             suggestion.reason,

@@ -12,6 +12,7 @@ from kiosk.safety.monitor import SafetyStatus
 from kiosk.screens import theme
 from kiosk.screens.layout import Layout
 from kiosk.screens.widgets import Button, draw_button, draw_gauge, draw_text, fit_size
+from kiosk.text_layout import wrap
 from kiosk.walk.flow import Ending, Screen
 
 
@@ -123,8 +124,6 @@ def _paginate(points: Sequence[str], size: int, room: pygame.Rect) -> list[list[
 
 
 def _text_height(paragraphs: Sequence[str], size: int, width: int) -> int:
-    from kiosk.screens.widgets import wrap
-
     text_font = theme.font(size)
     return sum(len(wrap(p, text_font, width)) for p in paragraphs) * text_font.get_linesize()
 
@@ -264,8 +263,6 @@ def _sensor_fault(surface: pygame.Surface, layout: Layout, view: WalkerView) -> 
         detail += " Acknowledged: the routine goes on when the sensor works again."
     room = pygame.Rect(area.left, y + layout.gap // 2, area.width, rows[0].top - y - layout.gap)
     text_font = theme.font(layout.body_px)
-    from kiosk.screens.widgets import wrap
-
     lines = wrap(detail, text_font, room.width)
     fitting = max(1, room.height // text_font.get_linesize())
     if len(lines) > fitting:  # a small panel: the reason, shortened, is what matters

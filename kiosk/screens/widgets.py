@@ -8,6 +8,7 @@ import pygame
 
 from kiosk.screens import theme
 from kiosk.screens.layout import Layout
+from kiosk.text_layout import wrap
 
 _STYLES = {
     "go": (theme.GO, theme.TEXT),
@@ -55,21 +56,6 @@ def _fit_label(label: str, rect: pygame.Rect, size: int) -> tuple[list[str], pyg
         if (fits and tall_enough) or size <= 24:
             return lines, label_font
         size -= 2
-
-
-def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split():
-            candidate = f"{line} {word}".strip()
-            if font.size(candidate)[0] <= width or not line:
-                line = candidate
-            else:
-                lines.append(line)
-                line = word
-        lines.append(line)
-    return lines
 
 
 def fit_size(

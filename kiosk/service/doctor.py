@@ -25,6 +25,7 @@ from typing import Any
 # pygame prints a banner on import; keep stdout clean for --json.
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
+from kiosk.paths import DataFolder  # noqa: E402
 from kiosk.service import doctor_checks as checks  # noqa: E402
 from kiosk.service.doctor_checks import FAIL, OK, SKIP, WARN, CheckResult  # noqa: E402
 
@@ -185,9 +186,7 @@ def current_user() -> str:
 def data_dir_path(cli_value: str | None) -> Path:
     """The data folder the kiosk would use, the way `resolve_data_dir` chooses it, without
     creating it."""
-    from kiosk.paths import choose_data_dir
-
-    return choose_data_dir(cli_value)
+    return DataFolder.choose(cli_value).path
 
 
 def _check_config(
@@ -195,7 +194,7 @@ def _check_config(
 ) -> CheckResult:
     from kiosk.settings import ConfigError, load_settings
 
-    overrides = data_dir / "settings.toml"  # the caregiver's changes, as `run` reads them
+    overrides = DataFolder(data_dir).settings_overrides  # the caregiver's changes
     note = ""
     try:
         use_overrides = overrides.is_file()

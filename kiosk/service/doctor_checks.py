@@ -27,6 +27,7 @@ from typing import Any
 
 from hardware.buzzer import AlarmBuzzer, BuzzerOutput
 from hardware.tof_sensor import Reading, SensorFault, TofSensor
+from kiosk.paths import DataFolder
 
 OK = "OK"
 WARN = "WARN"
@@ -35,7 +36,6 @@ SKIP = "SKIP"
 
 SERVICE_UNIT = "balance-kiosk.service"
 I2C_DEVICE = Path("/dev/i2c-1")
-DB_FILENAME = "sessions.db"
 MB = 1_000_000
 DISK_WARN_BYTES = 200 * MB
 DISK_FAIL_BYTES = 20 * MB
@@ -471,7 +471,7 @@ def check_database(
     uid = os.geteuid() if uid is None else uid
     owner = _user_name(info.st_uid)
     loose = _loose_permissions(info.st_mode)
-    path = data_dir / DB_FILENAME
+    path = DataFolder(data_dir).sessions_db
     if not os.access(data_dir, os.R_OK | os.X_OK):
         return CheckResult(
             "database",

@@ -11,14 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import Any
 
 from kiosk.log.queries import SessionSummary, local_time
-
-NOT_CLEAN_ENDINGS = {
-    "fault": "ended with a sensor fault",
-    "interrupted": "was interrupted (the kiosk stopped or lost power)",
-    "stopped": "was stopped before the end",
-}
+from kiosk.vocabulary import ENDINGS_NOT_CLEAN
 
 
 @dataclass(frozen=True)
@@ -57,8 +53,8 @@ def suggest_next_level(
         if s.level != level or (oldest_ms is not None and s.started_at < oldest_ms):
             break  # an earlier level, or too long ago to count
         when = local_time(s.started_at, tz).strftime("%d %b")
-        if s.ended_how in NOT_CLEAN_ENDINGS:
-            return _stay(level, f"the session on {when} {NOT_CLEAN_ENDINGS[s.ended_how]}")
+        if s.ended_how in ENDINGS_NOT_CLEAN:
+            return _stay(level, f"the session on {when} {ENDINGS_NOT_CLEAN[s.ended_how]}")
         if s.reminders > max_reminders:
             return _stay(level, f"the session on {when} needed {_n(s.reminders, 'reminder')}")
         streak += 1
@@ -75,6 +71,12 @@ def suggest_next_level(
         f"The last {needed} sessions at level {level} were completed with {reminders} each: "
         f"ready to try level {level + 1}.",
     )
+
+
+def suggest_for(store: Any, profile_id: int, *, needed: int = 3, **rule: Any) -> Suggestion:
+    """The suggestion for one walker, from the session log's newest sessions."""
+    page = store.list_sessions(profile_id=profile_id, page_size=needed + 2)
+    return suggest_next_level(page.sessions, needed=needed, now_ms=store.now_ms(), **rule)
 
 
 def _stay(level: int, why: str) -> Suggestion:
