@@ -49,7 +49,7 @@ def run(path: str | Path | None = None, seconds: float = PLAY_SECONDS, repeats: 
     print(f"video: {video} ({video.stat().st_size / 1e6:.1f} MB)")
     print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}")
     here = [sys.executable, "-m", "benchmarks.bench_player"]
-    play = [sys.executable, "-m", "kiosk.cli.play", str(video), "--headless", "--json"]
+    play = [sys.executable, "-m", "kiosk.cli", "play", str(video), "--headless", "--json"]
     commands = {
         "floor": [*here, "--floor", str(video), str(seconds)],
         "defaults": [*here, "--defaults", str(video), str(seconds)],

@@ -20,7 +20,8 @@ from hardware.buzzer import ActiveBuzzerOutput, AlarmBuzzer
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker
 from hardware.tof_sensor import TofSensor
 from kiosk.bootstrap import tune_for_alarm_latency
-from kiosk.safety.monitor import EventKind, SafetyConfig, SafetyMonitor
+from kiosk.safety.monitor import SafetyConfig, SafetyMonitor
+from kiosk.vocabulary import EventKind
 
 PIN = 17
 

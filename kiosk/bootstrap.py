@@ -1,33 +1,62 @@
-"""The one place where the real parts are chosen and put together.
+"""The one place that assembles the kiosk: settings, data folder and flags in, parts out.
 
-On a Raspberry Pi: the VL53L0X on I2C-1 through Blinka, and the buzzer on gpiozero's default
-pin library (lgpio first). Elsewhere, or when asked to simulate: the same Adafruit driver over
-the emulated chip, a walker that keys or a script move, and gpiozero's mock pins. Everything
-else in the kiosk takes these parts as arguments.
+On a Raspberry Pi the parts are the VL53L0X on I2C-1 through Blinka and the buzzer on
+gpiozero's default pin library (lgpio first). Elsewhere, or when asked to simulate, the same
+Adafruit driver runs over the emulated chip, with a walker that keys or a script move, and
+gpiozero's mock pins. Every builder takes each part as a parameter with the real one as its
+default, so `run`, `doctor`, `replay`, the terminal view, the scripted sessions and the tests
+all build here, passing stand-ins where they need them. Only this module and the command line
+import it.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pygame
+
 from hardware.buzzer import AlarmBuzzer, make_buzzer_output
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker
+from hardware.pins import mock_pin_factory, output_line
 from hardware.tof_sensor import TofSensor
-from kiosk.safety.monitor import SafetyConfig, SafetyMonitor
+from kiosk.access.pin_lock import PinLock
+from kiosk.log.export import export_to_usb
+from kiosk.log.store import SessionStore
+from kiosk.paths import DataFolder
+from kiosk.player.player import RoutinePlayer
+from kiosk.player.routine import Routine, RoutineError, find_routine, load_routine
+from kiosk.safety.monitor import SafetyConfig, SafetyMonitor, SelfTestResult
+from kiosk.screens.app import KioskApp
+from kiosk.screens.caregiver import CaregiverArea, CaregiverTools
+from kiosk.screens.display import Rotation, open_display, open_speakers
+from kiosk.settings import LiveSettings
+from kiosk.sim.panel import HEIGHT as PANEL_HEIGHT
+from kiosk.sim.panel import NullSimulator, SimulatorPanel
+from kiosk.sim.scripts import SCRIPT_PIN, SCRIPTS, ScriptRunner
+from kiosk.sim.simulation import Simulation
+from kiosk.vocabulary import Ending
+from kiosk.walk.flow import FlowTiming, KioskFlow
+from kiosk.walk.recorder import SessionRecorder
+from kiosk.walk.session import WalkSession
+from kiosk.walk.walkers import WalkerChoice
 
 log = logging.getLogger(__name__)
 
-_PI_MODEL = Path("/proc/device-tree/model")
+PI_MODEL = Path("/proc/device-tree/model")
+SIMULATED_WALKER_MM = 450.0  # the simulated walker starts within reach
+SIMULATED_NOISE_MM = 3.0
 
 
 def on_raspberry_pi() -> bool:
     try:
-        return _PI_MODEL.read_bytes().startswith(b"Raspberry Pi")
+        return PI_MODEL.read_bytes().startswith(b"Raspberry Pi")
     except OSError:
         return False
 
@@ -39,39 +68,6 @@ def wants_simulation(settings: Mapping[str, Any], simulate: bool = False) -> boo
     return source == "auto" and not on_raspberry_pi()
 
 
-@dataclass
-class Simulation:
-    """The handles a simulator needs to play the walker and break the sensor."""
-
-    walker: FixedWalker
-    chip: EmulatedVL53L0X
-    pin_factory: Any
-
-    def toggle_unplugged(self) -> bool:
-        if self.chip.unplugged:
-            self.chip.replug()
-        else:
-            self.chip.unplug()
-        return self.chip.unplugged
-
-    def toggle_stuck(self) -> bool:
-        self.chip.stuck = not self.chip.stuck
-        return self.chip.stuck
-
-
-@dataclass
-class SafetyParts:
-    monitor: SafetyMonitor
-    buzzer: AlarmBuzzer
-    simulation: Simulation | None
-
-    def close(self) -> None:
-        """Silence first: a stop must not beep, and the buzzer's watchdog must not see the
-        safety thread's end as a hang."""
-        self.buzzer.close()
-        self.monitor.stop(timeout=0.5)
-
-
 def tune_for_alarm_latency() -> None:
     """Let the safety thread take the interpreter back within 1 ms instead of 5 ms.
 
@@ -80,6 +76,18 @@ def tune_for_alarm_latency() -> None:
     first pulse. The cost is a little more switching for the busy threads.
     """
     sys.setswitchinterval(0.001)
+
+
+def open_i2c_bus() -> Any:
+    """I2C-1 on the header pins. Blinka ignores the frequency on Linux: 400 kHz is set with
+    dtparam=i2c_arm_baudrate=400000 in config.txt (see the README)."""
+    import board
+    import busio
+
+    return busio.I2C(board.SCL, board.SDA, frequency=400_000)
+
+
+# -- the sensor ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -98,35 +106,45 @@ class SensorParts:
         self.bus.deinit()
 
 
-def build_sensor(settings: Mapping[str, Any], *, simulate: bool = False) -> SensorParts:
+def build_sensor(
+    settings: Mapping[str, Any],
+    *,
+    simulate: bool = False,
+    clock: Callable[[], float] = time.monotonic,
+    walker: FixedWalker | None = None,
+    noise_mm: float = SIMULATED_NOISE_MM,
+    io_timeout_s: float | None = None,
+    open_bus: Callable[[], Any] = open_i2c_bus,
+    pin_factory: Any = None,
+) -> SensorParts:
     """The VL53L0X on I2C-1 with gpiozero's default pins, or the emulated chip with mock
     pins when simulating (see `wants_simulation`)."""
     simulation = None
     if wants_simulation(settings, simulate):
-        from gpiozero.pins.mock import MockFactory, MockPWMPin
-
-        pin_factory: Any = MockFactory(pin_class=MockPWMPin)
-        walker = FixedWalker(450.0)
-        chip = EmulatedVL53L0X(walker, period_s=settings["sensor.period_ms"] / 1000, noise_mm=3.0)
+        pin_factory = pin_factory or mock_pin_factory()
+        walker = walker or FixedWalker(SIMULATED_WALKER_MM)
+        period_s = settings["sensor.period_ms"] / 1000
+        chip = EmulatedVL53L0X(walker, period_s=period_s, noise_mm=noise_mm, clock=clock)
         bus: Any = EmulatedI2CBus({ADDRESS: chip})
         address = ADDRESS
         simulation = Simulation(walker, chip, pin_factory)
         log.info("simulating the sensor, the walker and the GPIO pins")
     else:
-        pin_factory = None  # gpiozero's default: lgpio, then RPi.GPIO
-        bus = _open_i2c()
+        bus = open_bus()
         address = settings["sensor.i2c_address"]
     try:
-        reset_line = _xshut_line(settings["sensor.xshut_pin"], pin_factory)
+        reset_line = output_line(settings["sensor.xshut_pin"], pin_factory)
     except Exception:
         bus.deinit()
         raise
+    timeout_s = io_timeout_s or settings["sensor.io_timeout_ms"] / 1000
     sensor = TofSensor(
         bus,
         address=address,
         timing_budget_us=settings["sensor.period_ms"] * 1000,
-        io_timeout_s=settings["sensor.io_timeout_ms"] / 1000,
+        io_timeout_s=timeout_s,
         reset_line=reset_line,
+        clock=clock,
     )
     return SensorParts(sensor, simulation, pin_factory, bus, reset_line)
 
@@ -137,26 +155,238 @@ def build_buzzer_output(settings: Mapping[str, Any], pin_factory: Any = None) ->
     )
 
 
-def build_safety(settings: Mapping[str, Any], *, simulate: bool = False) -> SafetyParts:
+# -- the safety loop ----------------------------------------------------------------------------
+
+
+@dataclass
+class SafetyParts:
+    monitor: SafetyMonitor
+    buzzer: Any  # an AlarmBuzzer, or a stand-in with its methods (replay: NullAlarm)
+    sensor_parts: SensorParts
+
+    @property
+    def simulation(self) -> Simulation | None:
+        return self.sensor_parts.simulation
+
+    def start(self, *, armed: bool) -> SelfTestResult:
+        """The start-up sequence: a chirp and a first reading, then the loop on its thread.
+        The kiosk starts disarmed (nobody walks at the home screen)."""
+        result = self.monitor.self_test()
+        log.info("self-test: %s", result.message)
+        self.monitor.arm() if armed else self.monitor.disarm()
+        self.monitor.start()
+        return result
+
+    def close(self) -> None:
+        """Silence first: a stop must not beep, and the buzzer's watchdog must not see the
+        safety thread's end as a hang."""
+        self.buzzer.close()
+        self.monitor.stop(timeout=0.5)
+
+
+def build_safety(
+    settings: Mapping[str, Any],
+    *,
+    simulate: bool = False,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    alarm: Any = None,
+    **sensor_options: Any,
+) -> SafetyParts:
+    """The sensor, the buzzer (or `alarm` in its place) and the monitor that joins them."""
     tune_for_alarm_latency()
-    parts = build_sensor(settings, simulate=simulate)
-    buzzer = AlarmBuzzer(build_buzzer_output(settings, parts.pin_factory))
-    monitor = SafetyMonitor(parts.sensor, buzzer, SafetyConfig.from_settings(settings))
-    return SafetyParts(monitor, buzzer, parts.simulation)
+    parts = build_sensor(settings, simulate=simulate, clock=clock, **sensor_options)
+    if alarm is None:
+        alarm = AlarmBuzzer(build_buzzer_output(settings, parts.pin_factory))
+    config = SafetyConfig.from_settings(settings)
+    monitor = SafetyMonitor(parts.sensor, alarm, config, clock=clock, sleep=sleep)
+    return SafetyParts(monitor, alarm, parts)
 
 
-def _open_i2c() -> Any:
-    """I2C-1 on the header pins. Blinka ignores the frequency on Linux: 400 kHz is set with
-    dtparam=i2c_arm_baudrate=400000 in config.txt (see the README)."""
-    import board
-    import busio
-
-    return busio.I2C(board.SCL, board.SDA, frequency=400_000)
+def keep_rule_in_step(settings: Any, monitor: SafetyMonitor) -> None:
+    """A caregiver's change to the reach line reaches the running monitor at once."""
+    keys = ("safety.reach_mm", "safety.margin_mm", "safety.alarm_delay_readings")
+    settings.apply_now(keys, lambda s: monitor.set_rule(SafetyConfig.from_settings(s).rule))
 
 
-def _xshut_line(pin: int, pin_factory: Any) -> Any:
-    if pin < 0:
-        return None
-    from gpiozero import DigitalOutputDevice
+@dataclass(frozen=True)
+class KioskFlags:
+    """How `balance-kiosk run` was asked to run."""
 
-    return DigitalOutputDevice(pin, initial_value=True, pin_factory=pin_factory)
+    simulate: bool = False
+    windowed: bool = False
+    headless: bool = False
+    size: tuple[int, int] | None = None  # a window's size; full screen takes the panel's
+    script: str | None = None
+    screenshots: Path | None = None
+
+    @property
+    def simulated(self) -> bool:
+        return self.simulate or self.script is not None
+
+
+class KioskBuildError(Exception):
+    """A part the kiosk cannot run without could not be set up; the message says what to do."""
+
+
+@dataclass
+class Kiosk:
+    """The assembled kiosk; `serve` (kiosk/service/lifecycle.py) runs it."""
+
+    settings: LiveSettings
+    data: DataFolder
+    safety: SafetyParts
+    store: SessionStore
+    pin: PinLock
+    flow: KioskFlow
+    walk: WalkSession
+    app: KioskApp
+    runner: ScriptRunner | None = None
+    _walk_ended: bool = False
+
+    def end_walk(self) -> None:
+        """Close an open session as stopped and stop the safety loop, silently. Once."""
+        if self._walk_ended:
+            return
+        self._walk_ended = True
+        if self.flow.walking:
+            self.walk.finish_routine(Ending.STOPPED)
+        self.safety.close()
+
+    def close(self) -> None:
+        self.end_walk()
+        self.store.close()
+        pygame.quit()
+
+
+def build_kiosk(
+    settings: LiveSettings,
+    data: DataFolder,
+    flags: KioskFlags,
+    *,
+    safety: SafetyParts | None = None,
+    store: SessionStore | None = None,
+    display: pygame.Surface | None = None,
+    make_player: Callable[[Routine], Any] = RoutinePlayer.from_routine,
+    clock: Callable[[], float] = time.monotonic,
+) -> Kiosk:
+    """The whole kiosk, ready for `serve`. Raises KioskBuildError when the sensor or the
+    buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...)."""
+    if safety is None:
+        try:
+            safety = build_safety(settings.current, simulate=flags.simulated)
+        except Exception as error:
+            raise KioskBuildError(
+                f"cannot set up the sensor or the buzzer: {error}. "
+                "Run 'balance-kiosk doctor' to see what to fix."
+            ) from error
+    keep_rule_in_step(settings, safety.monitor)
+    store = store or SessionStore.open(data.create().sessions_db)
+    pin = PinLock(data.caregiver_pin)
+    if flags.script and not pin.has_pin:
+        pin.set_pin(SCRIPT_PIN)
+    walk, flow = _build_walk(settings, safety, store, make_player, clock)
+    show_panel = safety.simulation is not None and flags.windowed and not flags.headless
+    display, rotation = _open_screen(settings, flags, display, show_panel)
+    tools = CaregiverTools(
+        pin=pin,
+        monitor=safety.monitor,
+        buzzer=safety.buzzer,
+        store=store,
+        settings=settings,
+        walk=flow,
+        export_to_usb=functools.partial(export_to_usb, store),
+        clock=clock,
+    )
+    app = KioskApp(
+        display=display,
+        rotation=rotation,
+        flow=flow,
+        walk=walk,
+        walkers=walk.walkers,
+        monitor=safety.monitor,
+        buzzer=safety.buzzer,
+        caregiver=CaregiverArea(tools),
+        simulator=_simulator(safety.simulation, display, rotation, show_panel),
+        routine_problem=walk.routine_problem,
+        clock=clock,
+    )
+    # The log hears each safety event after the screens (the screens pause the video).
+    safety.monitor.add_listener(walk.recorder.on_safety)
+    safety.monitor.add_reading_listener(walk.recorder.on_reading)
+    runner = _script_runner(flags, safety.simulation, clock)
+    if runner is not None:
+        app.hooks.append(runner)
+    return Kiosk(settings, data, safety, store, pin, flow, walk, app, runner)
+
+
+def _build_walk(
+    settings: LiveSettings,
+    safety: SafetyParts,
+    store: SessionStore,
+    make_player: Callable[[Routine], Any],
+    clock: Callable[[], float],
+) -> tuple[WalkSession, KioskFlow]:
+    recorder = SessionRecorder(store, clock=clock)
+    routine, problem = load_routine_or_say_why(settings["routine.name"])
+    walk = WalkSession(
+        monitor=safety.monitor,
+        buzzer=safety.buzzer,
+        recorder=recorder,
+        walkers=WalkerChoice(store),
+        routine=routine,
+        make_player=make_player,
+        routine_problem=problem,
+    )
+    flow = KioskFlow(walk, FlowTiming(rewind_s=settings["routine.rewind_s"]))
+
+    def new_rewind(s: Any) -> None:
+        flow.timing = replace(flow.timing, rewind_s=s["routine.rewind_s"])
+
+    settings.apply_now(("routine.rewind_s",), new_rewind)
+    return walk, flow
+
+
+def load_routine_or_say_why(name: str) -> tuple[Routine | None, str | None]:
+    try:
+        return load_routine(find_routine(name)), None
+    except RoutineError as error:
+        log.error("%s", error)
+        return None, f"The routine cannot be loaded: {error}"
+
+
+def _open_screen(
+    settings: LiveSettings, flags: KioskFlags, display: pygame.Surface | None, show_panel: bool
+) -> tuple[pygame.Surface, Rotation]:
+    windowed = flags.windowed or flags.headless
+    if display is not None:
+        size = display.get_size()
+    elif windowed:
+        if flags.size is None:
+            raise ValueError("a window needs a size: set KioskFlags.size")
+        size = flags.size
+        display = open_display(size, windowed=True, extra=PANEL_HEIGHT if show_panel else 0)
+    else:
+        display = open_display((0, 0), windowed=False)
+        size = display.get_size()
+    pygame.mouse.set_visible(flags.windowed or flags.simulated)
+    open_speakers()
+    return display, Rotation(settings["display.rotation"], size)
+
+
+def _simulator(
+    simulation: Simulation | None, display: pygame.Surface, rotation: Rotation, show: bool
+) -> SimulatorPanel | NullSimulator:
+    if simulation is None or not show:
+        return NullSimulator()
+    return SimulatorPanel(simulation, display, rotation.physical_size[1])
+
+
+def _script_runner(
+    flags: KioskFlags, simulation: Simulation | None, clock: Callable[[], float]
+) -> ScriptRunner | None:
+    if flags.script:
+        return ScriptRunner(SCRIPTS[flags.script], flags.screenshots, clock(), simulation)
+    if flags.screenshots:
+        return ScriptRunner([], flags.screenshots, clock(), simulation)
+    return None

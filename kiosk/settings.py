@@ -8,12 +8,16 @@ the value and what is allowed.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 SYSTEM_CONFIG = Path("/etc/balance-kiosk/config.toml")
 
@@ -320,6 +324,62 @@ def save_override(overrides: Path, settings: Settings, key: str, value: Any) -> 
     temporary.write_text("\n".join(lines), encoding="utf-8")
     os.replace(temporary, overrides)
     return updated
+
+
+def load_with_overrides(config: str | os.PathLike[str] | None, overrides: Path) -> Settings:
+    """The settings the kiosk runs with: `config` (or the system file), then the caregiver's
+    changes. A spoilt changes file (a power cut mid-write, a hand edit) must not keep the kiosk
+    from starting: it is set aside, untouched, and the kiosk starts with the config file."""
+    try:
+        return load_settings(config, overrides)
+    except ConfigError as error:
+        if not overrides.exists() or str(overrides) not in str(error):
+            raise
+        aside = overrides.with_name(f"{overrides.name}.unreadable-{datetime.now():%Y%m%dT%H%M%S}")
+        overrides.replace(aside)
+        log.error("%s; kept it as %s and started without the screen's changes", error, aside)
+        return load_settings(config)
+
+
+Applier = Callable[["Settings"], None]
+
+
+class LiveSettings:
+    """The settings in force while the kiosk runs, and the caregiver's changes to them.
+
+    Parts that can take a change at once register an applier for the keys they use; a change
+    to any other key is saved and used from the next start.
+    """
+
+    def __init__(self, settings: Settings, overrides: Path | None = None) -> None:
+        self.current = settings
+        self.overrides = overrides
+        self._appliers: list[tuple[tuple[str, ...], Applier]] = []
+
+    def __getitem__(self, key: str) -> Any:
+        return self.current[key]
+
+    def apply_now(self, keys: tuple[str, ...], applier: Applier) -> None:
+        """Call `applier(settings)` whenever one of `keys` changes."""
+        self._appliers.append((keys, applier))
+
+    def applies_now(self, key: str) -> bool:
+        return any(key in keys for keys, _ in self._appliers)
+
+    def save(self, key: str, value: Any) -> str:
+        """Check, save and apply one change; returns what the caregiver is told.
+
+        Raises ConfigError (nothing saved) for a value the schema refuses, OSError when the
+        file cannot be written."""
+        if self.overrides is None:
+            self.current = Settings({**dict(self.current), key: value}, self.current.source)
+        else:
+            self.current = save_override(self.overrides, self.current, key, value)
+        for keys, applier in self._appliers:
+            if key in keys:
+                applier(self.current)
+        when = "In use now." if self.applies_now(key) else "Restart the kiosk to use it."
+        return f"Saved: {key} = {value}. {when}"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -12,8 +12,8 @@ import pytest  # noqa: E402
 from gpiozero import Device  # noqa: E402
 from gpiozero.pins.mock import MockFactory, MockPWMPin  # noqa: E402
 
+from hardware.clock import VirtualClock  # noqa: E402
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker  # noqa: E402
-from kiosk.safety.replay import VirtualClock  # noqa: E402
 
 
 @pytest.fixture

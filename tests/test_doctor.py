@@ -15,6 +15,7 @@ import pytest
 from hardware.buzzer import make_buzzer_output
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus
 from hardware.tof_sensor import TofSensor
+from kiosk.cli.doctor import bootstrap_builders
 from kiosk.log.store import SessionStore
 from kiosk.service import doctor_checks as checks
 from kiosk.service.doctor import CHECK_NAMES, diagnose, format_report
@@ -345,7 +346,7 @@ def test_a_running_kiosk_keeps_its_hardware(tmp_path, data_dir, monkeypatch):
     )
     config = tmp_path / "config.toml"
     config.write_text('[sensor]\nsource = "i2c"\n')
-    results, hung = diagnose(config, str(data_dir), simulate=False)
+    results, hung = diagnose(config, str(data_dir), bootstrap_builders(), simulate=False)
     found = {r.name: r for r in results}
     assert not hung and tuple(found) == CHECK_NAMES
     for name in ("sensor", "buzzer", "display", "sound"):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from kiosk.safety.monitor import EventKind, SafetyEvent, SafetyStatus
+from kiosk.safety.monitor import SafetyEvent, SafetyStatus
 from kiosk.safety.reach import ReachZone
-from kiosk.walk.flow import Ending, KioskFlow, Screen
+from kiosk.vocabulary import Ending, EventKind
+from kiosk.walk.flow import KioskFlow, Screen
 
 
 class RecordingEffects:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli.logs import add_parser
+from kiosk.cli.main import build_parser
 from kiosk.log.store import SessionStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,7 +28,7 @@ def logs(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     env.pop("STATE_DIRECTORY", None)
     env["TZ"] = "UTC"
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli.logs", *args],
+        [sys.executable, "-m", "kiosk.cli", "logs", *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -203,10 +202,10 @@ def test_export_to_a_folder_that_does_not_exist_fails_cleanly(data_dir, tmp_path
     assert "could not write" in one_line_error(result)
 
 
-def test_add_parser_wires_logs_into_the_main_command(data_dir, capsys):
-    parser = argparse.ArgumentParser(prog="balance-kiosk")
-    add_parser(parser.add_subparsers(dest="command", required=True))
+def test_the_data_folder_is_accepted_before_or_after_each_command(data_dir, capsys):
+    parser = build_parser()
     for argv in (
+        ["--data-dir", str(data_dir), "logs", "list"],
         ["logs", "--data-dir", str(data_dir), "list"],
         ["logs", "list", "--data-dir", str(data_dir)],
     ):
@@ -228,7 +227,8 @@ def test_an_out_file_ending_in_json_gets_json(tmp_path):
         [
             sys.executable,
             "-m",
-            "kiosk.cli.logs",
+            "kiosk.cli",
+            "logs",
             "export",
             "--out",
             str(out),

@@ -8,7 +8,6 @@ hangs: nothing asserts how fast the machine is.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -27,6 +26,7 @@ import pytest  # noqa: E402
 from player_clips import make_clip, read_frame_number, truncate  # noqa: E402
 
 from kiosk.cli import play as play_cli  # noqa: E402
+from kiosk.cli.main import build_parser  # noqa: E402
 from kiosk.player.captions import (  # noqa: E402
     BOX_COLOUR,
     CaptionOverlay,
@@ -623,7 +623,7 @@ def test_close_stops_the_threads(clips, players):
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli.play", *args],
+        [sys.executable, "-m", "kiosk.cli", "play", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -633,9 +633,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_play_registers_a_subcommand():
-    parser = argparse.ArgumentParser()
-    play_cli.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["play", "beginner", "--headless", "--seconds", "2", "--json"])
+    args = build_parser().parse_args(["play", "beginner", "--headless", "--seconds", "2", "--json"])
     assert args.handler is play_cli.run_play
     assert (args.target, args.headless, args.seconds, args.json) == ("beginner", True, 2.0, True)
 

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pygame
 import pytest
 
+from hardware.clock import VirtualClock
+from kiosk import bootstrap
 from kiosk.access.pin_lock import PinLock
-from kiosk.bootstrap import build_safety
 from kiosk.log.store import SessionStore
+from kiosk.paths import DataFolder
+from kiosk.player.player import RoutinePlayer
 from kiosk.player.routine import find_routine, load_routine
 from kiosk.safety.monitor import SafetyStatus
 from kiosk.safety.reach import ReachZone
-from kiosk.safety.replay import VirtualClock
 from kiosk.screens import theme
-from kiosk.screens.app import KioskApp
-from kiosk.screens.caregiver import CaregiverArea, CaregiverTools
-from kiosk.screens.display import Rotation
 from kiosk.screens.layout import MIN_ALERT_PX, MIN_BODY_PX, MIN_TARGET_PX, SUPPORTED_SIZES, Layout
-from kiosk.screens.walker import EndSummary, WalkerView, draw_walker_screen
-from kiosk.settings import Settings
-from kiosk.walk.flow import Ending, Screen
+from kiosk.screens.walker import WalkerView, draw_walker_screen
+from kiosk.settings import LiveSettings, Settings
+from kiosk.vocabulary import Ending
+from kiosk.walk.flow import Screen
+from kiosk.walk.session import EndSummary
 
 ROUTINE = load_routine(find_routine("beginner"))
 
@@ -93,60 +95,78 @@ def test_alert_screens_are_coloured_as_alerts():
 
 
 @pytest.fixture
-def make_app(tmp_path):
+def make_kiosk(tmp_path):
+    """The whole kiosk as bootstrap builds it: the emulated sensor under the real driver, mock
+    pins, a real session log and the real video (without sound), on a virtual clock."""
     made = []
 
     def build(size=(800, 480), rotation=0):
-        settings = Settings()
-        parts = build_safety(settings, simulate=True)
-        parts.monitor.disarm()
-        parts.monitor.start()
-        store = SessionStore.open(tmp_path / f"log-{len(made)}.db")
-        pin = PinLock(tmp_path / "pin.json")
-        pin.set_pin("2468")
-        physical = size  # the panel as it reports itself; the picture turns on it
-        display = pygame.display.set_mode(physical)
-        holder = {}
-        tools = CaregiverTools(
-            pin=pin,
-            monitor=parts.monitor,
-            buzzer=parts.buzzer,
-            store=store,
-            settings=lambda: settings,
-            save_setting=lambda k, v: "saved",
-            export_to_usb=lambda: "none",
-            acknowledge_fault=lambda: holder["app"].acknowledge_fault(),
-            fault_pending=lambda: holder["app"].fault_pending(),
-        )
-        from kiosk.player.player import RoutinePlayer
-
+        data = DataFolder(tmp_path / f"data-{len(made)}").create()
+        settings = LiveSettings(Settings({"display.rotation": rotation}), data.settings_overrides)
+        PinLock(data.caregiver_pin).set_pin("2468")
         clock = VirtualClock(1000.0)
-        app = KioskApp(
-            display=display,
-            rotation=Rotation(rotation, physical),
-            monitor=parts.monitor,
-            buzzer=parts.buzzer,
-            store=store,
-            routine=ROUTINE,
-            routine_problem=None,
-            caregiver=CaregiverArea(tools),
+        kiosk = bootstrap.build_kiosk(
+            settings,
+            data,
+            bootstrap.KioskFlags(simulate=True, headless=True, size=size),
             make_player=lambda r: RoutinePlayer.from_routine(r, audio=False),
             clock=clock,
         )
-        holder["app"] = app
-        app.sim = parts.simulation
-        app.test_clock = clock
-        made.append((parts, store, app))
-        wait_for(lambda: parts.monitor.status.distance_mm is not None)
-        app.frame([])
-        return app
+        kiosk.safety.start(armed=False)
+        made.append(kiosk)
+        wait_for(lambda: kiosk.safety.monitor.status.distance_mm is not None)
+        kiosk.app.frame([])
+        return Harness(kiosk, clock)
 
     yield build
-    for parts, store, app in made:
-        if app.player is not None:
-            app.player.close()
-        parts.close()
-        store.close()
+    for kiosk in made:
+        kiosk.end_walk()
+        kiosk.store.close()
+
+
+class Harness:
+    """A built kiosk with short names for what the tests touch."""
+
+    def __init__(self, kiosk, clock):
+        self.kiosk, self.test_clock, self.app = kiosk, clock, kiosk.app
+        self.sim = kiosk.safety.simulation
+        self.buzzer, self.monitor = kiosk.safety.buzzer, kiosk.safety.monitor
+        self.flow, self.caregiver, self.store = kiosk.flow, kiosk.app.caregiver, kiosk.store
+
+    def frame(self, events=()):
+        self.app.frame(list(events))
+
+    @property
+    def player(self):
+        return self.kiosk.walk.player
+
+    @property
+    def buttons(self):
+        return self.app.buttons
+
+    @property
+    def current_screen(self):
+        return self.app.current_screen
+
+    @property
+    def rotation(self):
+        return self.app.rotation
+
+    @property
+    def layout(self):
+        return self.app.layout
+
+    @property
+    def logical(self):
+        return self.app.logical
+
+    @property
+    def frames(self):
+        return self.app.frames
+
+    @property
+    def profile_id(self):
+        return self.kiosk.walk.walkers.current
 
 
 def wait_for(predicate, limit_s=3.0):
@@ -200,8 +220,8 @@ def through_to_routine(app):
 
 
 @pytest.mark.parametrize("size", SUPPORTED_SIZES)
-def test_taps_land_on_the_right_buttons_at_every_size(make_app, size):
-    app = make_app(size)
+def test_taps_land_on_the_right_buttons_at_every_size(make_kiosk, size):
+    app = make_kiosk(size)
     through_to_routine(app)
     app.frame(finger(app, "pause"))
     assert app.flow.screen is Screen.PAUSED and app.player.is_paused
@@ -214,15 +234,15 @@ def test_taps_land_on_the_right_buttons_at_every_size(make_app, size):
 
 
 @pytest.mark.parametrize("rotation", [90, 180, 270])
-def test_rotation_turns_the_picture_and_the_touch_points(make_app, rotation):
-    app = make_app((800, 480), rotation)
+def test_rotation_turns_the_picture_and_the_touch_points(make_kiosk, rotation):
+    app = make_kiosk((800, 480), rotation)
     assert app.logical.get_size() == ((480, 800) if rotation != 180 else (800, 480))
     app.frame(finger(app, "start"))
     assert app.flow.screen is Screen.BEFORE_START
 
 
-def test_drift_pauses_the_video_within_a_frame_and_the_countdown_resumes_it(make_app):
-    app = make_app()
+def test_drift_pauses_the_video_within_a_frame_and_the_countdown_resumes_it(make_kiosk):
+    app = make_kiosk()
     through_to_routine(app)
     app.player.seek(20.0)
     for _ in range(5):
@@ -230,6 +250,7 @@ def test_drift_pauses_the_video_within_a_frame_and_the_countdown_resumes_it(make
     app.sim.walker.move_to(800.0)
     wait_for(lambda: app.buzzer.sounding)  # the safety thread sounded the buzzer by itself
     assert app.flow.screen is Screen.ROUTINE  # the screen has not looked yet
+    wait_for(lambda: app.monitor.status.alarm)  # the event is out, after the buzzer
     app.frame([])  # one frame later
     assert app.flow.screen is Screen.OUT_OF_REACH and app.player.is_paused
     frozen = app.player.position_s
@@ -244,8 +265,8 @@ def test_drift_pauses_the_video_within_a_frame_and_the_countdown_resumes_it(make
     assert frozen - 3.5 <= app.player.position_s <= frozen - 2.5  # rewound a few seconds
 
 
-def test_three_second_corner_press_opens_the_pin_pad_and_the_pin_opens_the_menu(make_app):
-    app = make_app()
+def test_three_second_corner_press_opens_the_pin_pad_and_the_pin_opens_the_menu(make_kiosk):
+    app = make_kiosk()
     down = pygame.event.Event(pygame.FINGERDOWN, x=0.01, y=0.01, touch_id=1, finger_id=0)
     app.frame([down])
     app.test_clock.now += 2.0
@@ -267,8 +288,8 @@ def test_three_second_corner_press_opens_the_pin_pad_and_the_pin_opens_the_menu(
     assert not app.caregiver.open and app.flow.screen is Screen.HOME
 
 
-def test_a_short_corner_press_does_nothing(make_app):
-    app = make_app()
+def test_a_short_corner_press_does_nothing(make_kiosk):
+    app = make_kiosk()
     spot = {"x": 0.01, "y": 0.01, "touch_id": 1, "finger_id": 0}
     app.frame([pygame.event.Event(pygame.FINGERDOWN, **spot)])
     app.test_clock.now += 1.0
@@ -279,8 +300,8 @@ def test_a_short_corner_press_does_nothing(make_app):
 
 
 @pytest.mark.parametrize("size", SUPPORTED_SIZES)
-def test_caregiver_pages_have_large_separate_buttons(make_app, size):
-    app = make_app(size)
+def test_caregiver_pages_have_large_separate_buttons(make_kiosk, size):
+    app = make_kiosk(size)
     area = app.caregiver
     area.show()
     surface = pygame.Surface(app.logical.get_size())
@@ -305,24 +326,24 @@ def test_caregiver_pages_have_large_separate_buttons(make_app, size):
                 assert not a.rect.colliderect(b.rect), (page, a.label, b.label)
 
 
-def test_calibration_sets_the_reach_from_where_the_walker_stands(make_app):
-    app = make_app()
-    saved = {}
-    app.caregiver.tools.save_setting = lambda key, value: saved.update({key: value}) or "ok"
+def test_calibration_sets_the_reach_from_where_the_walker_stands(make_kiosk):
+    app = make_kiosk()
     app.sim.walker.move_to(683.0)
     wait_for(lambda: app.monitor.status.distance_mm and app.monitor.status.distance_mm > 670)
     app.caregiver.show()
     app.caregiver.page = "calibrate"
     app.frame([])
     app.frame(finger(app, "calibrate"))
-    assert saved == {"safety.reach_mm": 680}
+    assert app.kiosk.settings["safety.reach_mm"] == 680
+    assert app.monitor.status.reach_mm == 680 or app.monitor.config.rule.reach_mm == 680
+    assert "reach_mm = 680" in app.kiosk.data.settings_overrides.read_text()
 
 
-def test_caregiver_hold_silences_the_alarm_and_shows_the_time_left(make_app):
-    app = make_app()
+def test_caregiver_hold_silences_the_alarm_and_shows_the_time_left(make_kiosk):
+    app = make_kiosk()
     through_to_routine(app)
     app.sim.walker.move_to(800.0)
-    wait_for(lambda: app.buzzer.sounding)
+    wait_for(lambda: app.buzzer.sounding and app.monitor.status.alarm)
     app.caregiver.show()
     app.caregiver.page = "menu"
     app.frame([])
@@ -333,14 +354,13 @@ def test_caregiver_hold_silences_the_alarm_and_shows_the_time_left(make_app):
     assert app.flow.screen in (Screen.PAUSED, Screen.OUT_OF_REACH)
 
 
-def test_a_corrupt_log_is_kept_aside_and_the_caregiver_is_told(make_app, tmp_path):
-    app = make_app()
+def test_a_corrupt_log_is_kept_aside_and_the_caregiver_is_told(make_kiosk, tmp_path):
+    app = make_kiosk()
     broken = tmp_path / "broken.db"
     broken.write_bytes(b"this is not a database" * 100)
     original = broken.read_bytes()
     store = SessionStore.open(broken)
     try:
-        app.store = store
         app.caregiver.tools.store = store
         assert store.problems, "the store did not report the unreadable file"
         kept = [p for p in tmp_path.iterdir() if p.name.startswith("broken.db.")]
@@ -358,19 +378,11 @@ def test_a_corrupt_log_is_kept_aside_and_the_caregiver_is_told(make_app, tmp_pat
         store.close()
 
 
-def test_every_labelled_setting_can_be_changed_on_the_settings_screen(make_app, tmp_path):
-    from kiosk.settings import SCHEMA, load_settings, save_override
+def test_every_labelled_setting_can_be_changed_on_the_settings_screen(make_kiosk, tmp_path):
+    from kiosk.settings import SCHEMA, load_settings
 
-    app = make_app((1280, 720))
-    overrides = tmp_path / "settings.toml"
-    current = {"settings": Settings()}
-
-    def save(key, value):
-        current["settings"] = save_override(overrides, current["settings"], key, value)
-        return "saved"
-
-    app.caregiver.tools.settings = lambda: current["settings"]
-    app.caregiver.tools.save_setting = save
+    app = make_kiosk((1280, 720))
+    current = app.kiosk.settings
     app.caregiver.show()
     app.caregiver.page = "settings"
     changed = set()
@@ -378,42 +390,38 @@ def test_every_labelled_setting_can_be_changed_on_the_settings_screen(make_app, 
         app.frame([])
         for button in [b for b in app.buttons if b.action.startswith("adjust:")]:
             key = button.action.split(":", 1)[1].rsplit(",", 1)[0]
-            before = current["settings"][key]
+            before = current[key]
             app.frame([])
             app.frame(finger(app, button.action))
-            if current["settings"][key] != before:
+            if current[key] != before:
                 changed.add(key)
         if any(b.action == "more" for b in app.buttons):
             app.frame(finger(app, "more"))
     labelled = {s.key for s in SCHEMA if s.label} - {"routine.name"}  # one routine installed
     assert labelled <= changed
-    assert dict(load_settings(None, overrides)) == dict(current["settings"])
+    overrides = app.kiosk.data.settings_overrides
+    assert dict(load_settings(None, overrides)) == dict(current.current)
 
 
-def test_a_hold_taken_during_the_alarm_test_does_not_swallow_a_real_alarm(make_app):
-    app = make_app()
+def test_a_hold_taken_during_the_alarm_test_does_not_swallow_a_real_alarm(make_kiosk):
+    app = make_kiosk()
     app.caregiver.show()
     app.caregiver.page = "menu"
     app.frame([])
     app.frame(finger(app, "test:HIGH"))
     assert app.buzzer.sounding
     app.frame(finger(app, "hold"))
-    app.caregiver.end_test()  # the 2-second test ends
+    app.test_clock.now += 2.1  # the 2-second test ends
+    app.frame([])
     app.frame(finger(app, "close"))
     through_to_routine(app)
     app.sim.walker.move_to(800.0)
     wait_for(lambda: app.buzzer.sounding)
 
 
-def test_calibrating_beyond_the_allowed_reach_says_so_and_keeps_running(make_app, tmp_path):
-    from kiosk.settings import save_override
-
-    app = make_app()
+def test_calibrating_beyond_the_allowed_reach_says_so_and_keeps_running(make_kiosk, tmp_path):
+    app = make_kiosk()
     through_to_routine(app)
-    overrides = tmp_path / "settings.toml"
-    app.caregiver.tools.save_setting = lambda k, v: (
-        save_override(overrides, Settings(), k, v) and ""
-    )
     app.sim.walker.move_to(1260.0)
     wait_for(lambda: (app.monitor.status.distance_mm or 0) > 1200)
     app.caregiver.show()
@@ -424,15 +432,15 @@ def test_calibrating_beyond_the_allowed_reach_says_so_and_keeps_running(make_app
     assert app.current_screen == "caregiver-calibrate"
 
 
-def test_export_runs_beside_the_screen_loop_and_names_the_file(make_app):
+def test_export_runs_beside_the_screen_loop_and_names_the_file(make_kiosk):
     import threading as _threading
 
-    app = make_app()
+    app = make_kiosk()
     release = _threading.Event()
 
     def slow_export():
         release.wait(5)
-        return "Exported to the USB stick as balance-kiosk-2026-11-25.csv."
+        return Path("/media/usb/balance-kiosk-2026-11-25.csv")
 
     app.caregiver.tools.export_to_usb = slow_export
     app.caregiver.show()
@@ -446,8 +454,8 @@ def test_export_runs_beside_the_screen_loop_and_names_the_file(make_app):
     wait_for(lambda: "balance-kiosk-2026-11-25.csv" in app.caregiver.message)
 
 
-def test_any_number_of_walkers_can_be_chosen_on_the_home_screen(make_app):
-    app = make_app((800, 480))
+def test_any_number_of_walkers_can_be_chosen_on_the_home_screen(make_kiosk):
+    app = make_kiosk((800, 480))
     for name in ("Ann", "Bob", "Cy", "Di", "Ed"):
         app.store.add_profile(name)
     app.test_clock.now += 6  # the home screen reads the walkers again every few seconds

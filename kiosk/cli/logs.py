@@ -18,31 +18,16 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from kiosk.cli.options import add_command
 from kiosk.log import queries as q
 from kiosk.log.export import FORMATS, TABLES, export
 from kiosk.log.schema import UnusableDatabase, open_readonly
 from kiosk.paths import DataFolder
+from kiosk.vocabulary import ENDING_LABELS, EVENT_LABELS
 
 logger = logging.getLogger(__name__)
 
 PROG = "balance-kiosk logs"
-EVENT_LABELS = {
-    "alarm_on": "out of reach (reminder)",
-    "alarm_off": "back within reach",
-    "fault_on": "sensor fault",
-    "fault_off": "sensor works again",
-    "pause": "paused",
-    "resume": "resumed",
-    "chapter": "chapter",
-    "stop": "stop pressed",
-}
-RESULT_LABELS = {
-    "completed": "completed",
-    "stopped": "stopped early",
-    "interrupted": "interrupted",
-    "fault": "sensor fault",
-    None: "not closed",
-}
 
 
 class CliError(Exception):
@@ -56,36 +41,26 @@ class CliError(Exception):
 # ------------------------------------------------------------------- parsers
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``logs`` and its commands on the main ``balance-kiosk`` parser."""
-    parser = subparsers.add_parser(
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        commands,
         "logs",
         help="list, show and export the session log",
-        description="List, show and export the session log.",
+        description="List, show and export the session log. It is only read, never changed.",
     )
-    configure_parser(parser)
+    logs_commands = parser.add_subparsers(dest="logs_command", metavar="COMMAND", required=True)
 
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    data_dir_help = "the kiosk's data folder (default: $BALANCE_KIOSK_DATA_DIR, "
-    data_dir_help += "$STATE_DIRECTORY, else ./data)"
-    parser.add_argument("--data-dir", metavar="DIR", default=None, help=data_dir_help)
-    # Also accepted after the command; SUPPRESS keeps it from overwriting the value given before.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=data_dir_help)
-    commands = parser.add_subparsers(dest="logs_command", metavar="COMMAND", required=True)
-
-    listing = commands.add_parser("list", parents=[common], help="list sessions, newest first")
+    listing = add_command(logs_commands, "list", help="list sessions, newest first")
     _add_filters(listing)
     listing.add_argument("--page", type=_positive_int, default=1, help="page number (from 1)")
     listing.add_argument("--page-size", type=_positive_int, default=q.DEFAULT_PAGE_SIZE)
     listing.set_defaults(handler=run_list)
 
-    show = commands.add_parser("show", parents=[common], help="show one session and its events")
+    show = add_command(logs_commands, "show", help="show one session and its events")
     show.add_argument("session_id", metavar="ID", help="the session's ID (see 'list')")
     show.set_defaults(handler=run_show)
 
-    exporting = commands.add_parser("export", parents=[common], help="export as CSV or JSON")
+    exporting = add_command(logs_commands, "export", help="export as CSV or JSON")
     exporting.add_argument(
         "--format",
         choices=FORMATS,
@@ -173,7 +148,7 @@ def _list(args: argparse.Namespace) -> int:
             f"{s.minutes_walked:.1f}",
             str(s.reminders),
             _seconds(s.longest_out_of_reach_s) if s.reminders else "-",
-            RESULT_LABELS.get(s.ended_how, s.ended_how or ""),
+            _ending_label(s.ended_how),
         )
         for s in page.sessions
     ]
@@ -196,7 +171,7 @@ def _show(args: argparse.Namespace) -> int:
     end = "still open" if s.ended_at is None else _clock(s.ended_at, with_date=True)
     print(f"Session {s.id}: {s.profile_name}")
     _field("Started", f"{start:%a %d %b %Y %H:%M:%S}")
-    _field("Ended", f"{end} ({RESULT_LABELS.get(s.ended_how, s.ended_how)})")
+    _field("Ended", f"{end} ({_ending_label(s.ended_how)})")
     _field("Routine", f"{s.routine}, level {s.level}")
     _field("Walking", f"{s.minutes_walked:.1f} min (paused {s.seconds_paused / 60:.1f} min)")
     _field("Reminders", f"{s.reminders}, sensor faults {s.faults}")
@@ -293,6 +268,12 @@ def _since_ms(text: str | None) -> int | None:
     return q.day_start_ms(day)
 
 
+def _ending_label(ended_how: str | None) -> str:
+    if ended_how is None:
+        return "not closed"
+    return ENDING_LABELS.get(ended_how, ended_how)
+
+
 def _field(label: str, value: str) -> None:
     print(f"  {label:<13}{value}")
 
@@ -320,16 +301,3 @@ def _print_table(
             c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)
         ]
         print("  ".join(cells).rstrip(), file=out)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="List, show and export the session log."
-    )
-    configure_parser(parser)
-    args = parser.parse_args(argv)
-    return int(args.handler(args) or 0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

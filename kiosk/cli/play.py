@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.cli.options import add_command
 from kiosk.service.process_stats import peak_rss_mb
 
 # pygame prints a banner on import; keep stdout clean for --json.
@@ -33,12 +34,9 @@ MAX_WINDOW = (1280, 720)
 STALL_S = 10.0  # no progress for this long while playing counts as a failure
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register the ``play`` subcommand; its handler is `run_play`."""
-    parser = subparsers.add_parser(
-        "play",
-        help="play a routine or a video file",
-        description=DESCRIPTION,
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        commands, "play", help="play a routine or a video file", description=DESCRIPTION
     )
     add_arguments(parser)
     parser.set_defaults(handler=run_play)
@@ -249,19 +247,3 @@ def _on_key(player, key: int) -> bool:
         else:
             player.seek(player.position_s + (10 if forward else -10))
     return True
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="balance-kiosk play", description=DESCRIPTION)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    return run_play(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

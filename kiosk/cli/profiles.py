@@ -7,30 +7,31 @@ import sys
 import unicodedata
 from collections.abc import Callable
 
+from kiosk.cli.options import add_command
+from kiosk.log import queries as q
+from kiosk.log.schema import UnusableDatabase, open_readonly
 from kiosk.log.store import SessionStore
 from kiosk.paths import DataFolder
 
 PROG = "balance-kiosk profiles"
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("profiles", help="list, add and rename walkers; set goals")
-    parser.add_argument("--data-dir", metavar="DIR", help="the kiosk's data folder")
-    # Also accepted after the command, as `logs` does; SUPPRESS keeps an earlier value.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS)
-    commands = parser.add_subparsers(dest="profiles_command", metavar="COMMAND", required=True)
-    listing = commands.add_parser("list", parents=[common], help="the walkers and their goals")
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = add_command(commands, "profiles", help="list, add and rename walkers; set goals")
+    profile_commands = parser.add_subparsers(
+        dest="profiles_command", metavar="COMMAND", required=True
+    )
+    listing = add_command(profile_commands, "list", help="the walkers and their goals")
     listing.set_defaults(handler=_list)
-    add = commands.add_parser("add", parents=[common], help="add a walker")
+    add = add_command(profile_commands, "add", help="add a walker")
     add.add_argument("name")
     _goal_options(add, 10, 3)
     add.set_defaults(handler=_add)
-    rename = commands.add_parser("rename", parents=[common], help="give a walker another name")
+    rename = add_command(profile_commands, "rename", help="give a walker another name")
     rename.add_argument("old", help="the walker's name (or ID)")
     rename.add_argument("new")
     rename.set_defaults(handler=_rename)
-    goal = commands.add_parser("goal", parents=[common], help="set a walker's weekly goal")
+    goal = add_command(profile_commands, "goal", help="set a walker's weekly goal")
     goal.add_argument("name", help="the walker's name (or ID)")
     _goal_options(goal, None, None)
     goal.set_defaults(handler=_goal)
@@ -68,18 +69,23 @@ def _fail(message: str) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    store = _store(args)
+    """Read only: the log is opened as `logs` opens it, and nothing is created."""
+    folder = DataFolder.choose(args.data_dir).existing()
+    if not folder.sessions_db.is_file():
+        print("No walkers yet. Add one: balance-kiosk profiles add NAME")
+        return 0
     try:
-        profiles = store.profiles()
-        if not profiles:
-            print("No walkers yet. Add one: balance-kiosk profiles add NAME")
-        for p in profiles:
-            print(
-                f"{p.id:>3}  {p.name:<20} goal {p.goal_minutes} min a day, {p.goal_days} "
-                f"days a week"
-            )
+        conn = open_readonly(folder.sessions_db)
+    except UnusableDatabase as error:
+        return _fail(f"the session log {folder.sessions_db} {error.describe()}")
+    try:
+        profiles = q.profiles(conn)
     finally:
-        store.close()
+        conn.close()
+    if not profiles:
+        print("No walkers yet. Add one: balance-kiosk profiles add NAME")
+    for p in profiles:
+        print(f"{p.id:>3}  {p.name:<20} goal {p.goal_minutes} min a day, {p.goal_days} days a week")
     return 0
 
 

@@ -42,6 +42,7 @@ from av.video.reformatter import VideoReformatter
 from kiosk.player.captions import CaptionError, CaptionOverlay, CaptionTrack, Cue, load_captions
 from kiosk.player.clock import MediaClock, MixerClock, WallClock
 from kiosk.player.routine import Chapter, Routine, chapter_index_at
+from kiosk.player.sound import init_mixer
 
 logger = logging.getLogger(__name__)
 
@@ -467,10 +468,9 @@ class RoutinePlayer:
             return WallClock(self._now)
         if pygame.mixer.get_init() is None:
             try:
-                # The sound's own rate spares a resampling pass; 1024-sample buffers (about
-                # 23 ms) are safe from underruns on a Pi and still pause promptly.
+                # The sound's own rate spares a resampling pass.
                 rate = self.info.audio_rate if 8000 <= self.info.audio_rate <= 96000 else 44100
-                pygame.mixer.init(frequency=rate, size=-16, channels=2, buffer=1024)
+                init_mixer(rate)
                 self._owns_mixer = True
             except pygame.error as err:
                 logger.warning(

@@ -81,6 +81,12 @@ def routines_root() -> Path:
     return Path(media.__file__).resolve().parent / "routines"
 
 
+def installed_routines(root: Path | None = None) -> list[str]:
+    """The names of the routines installed under `root` (the packaged ones by default)."""
+    folder = root or routines_root()
+    return sorted(p.name for p in folder.iterdir() if (p / MANIFEST_NAME).is_file())
+
+
 def find_routine(name_or_path: str | Path, root: Path | None = None) -> Path:
     """Resolve a routine name ("beginner"), folder or manifest to its manifest file.
 

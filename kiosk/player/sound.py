@@ -1,4 +1,4 @@
-"""The speakers: one way to open them, for the kiosk and for doctor alike."""
+"""The speakers: one way to open them, for the kiosk, the player and doctor alike."""
 
 from __future__ import annotations
 
@@ -10,6 +10,6 @@ MIXER_RATE = 48_000
 MIXER_BUFFER = 1024
 
 
-def init_mixer() -> None:
-    """Open the sound output; raises pygame.error when there is none."""
-    pygame.mixer.init(frequency=MIXER_RATE, size=-16, channels=2, buffer=MIXER_BUFFER)
+def init_mixer(rate: int = MIXER_RATE) -> None:
+    """Open the sound output at `rate` Hz; raises pygame.error when there is none."""
+    pygame.mixer.init(frequency=rate, size=-16, channels=2, buffer=MIXER_BUFFER)

@@ -14,21 +14,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import Any, Protocol
 
 from hardware.buzzer import Priority
 from hardware.tof_sensor import Reading, SensorFault
 from kiosk.safety.reach import ReachClassifier, ReachRule, ReachZone
+from kiosk.vocabulary import EventKind
 
 log = logging.getLogger(__name__)
-
-
-class EventKind(StrEnum):
-    ALARM_ON = "alarm_on"
-    ALARM_OFF = "alarm_off"
-    FAULT_ON = "fault_on"
-    FAULT_OFF = "fault_off"
 
 
 @dataclass(frozen=True)
@@ -71,13 +64,8 @@ class SafetyConfig:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> SafetyConfig:
-        rule = ReachRule(
-            reach_mm=settings["safety.reach_mm"],
-            margin_mm=settings["safety.margin_mm"],
-            delay_readings=settings["safety.alarm_delay_readings"],
-        )
         return cls(
-            rule=rule,
+            rule=ReachRule.from_settings(settings),
             period_s=settings["sensor.period_ms"] / 1000,
             fault_after_periods=settings["safety.fault_after_periods"],
         )

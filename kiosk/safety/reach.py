@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 import statistics
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 MEDIAN_WINDOW = 3
 
@@ -37,6 +39,14 @@ class ReachRule:
     @property
     def return_mm(self) -> int:
         return self.reach_mm - self.margin_mm
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> ReachRule:
+        return cls(
+            reach_mm=settings["safety.reach_mm"],
+            margin_mm=settings["safety.margin_mm"],
+            delay_readings=settings["safety.alarm_delay_readings"],
+        )
 
 
 class ReachClassifier:

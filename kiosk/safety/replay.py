@@ -17,15 +17,16 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from hardware.buzzer import NullAlarm
-from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker
-from hardware.tof_sensor import TofSensor
-from kiosk.safety.monitor import SafetyConfig, SafetyEvent, SafetyMonitor
+from hardware.clock import VirtualClock
+from hardware.emulated_tof import EmulatedVL53L0X, FixedWalker
+from kiosk.safety.monitor import SafetyEvent
 
 HEADER = ["t_ms", "distance_mm"]
 MAX_TRACE_MS = 24 * 3600 * 1000
+# The emulated bus answers at once; a short driver timeout keeps a "stuck" stretch quick.
+REPLAY_IO_TIMEOUT_S = 0.05
 
 
 class TraceError(Exception):
@@ -37,19 +38,6 @@ class TraceSample:
     t_ms: int
     kind: str  # "distance", "no_target", "error" or "stuck"
     distance_mm: int | None = None
-
-
-class VirtualClock:
-    """Time that only moves when someone sleeps."""
-
-    def __init__(self, start: float = 0.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
 
 
 def read_trace(path: Path) -> list[TraceSample]:
@@ -119,25 +107,21 @@ def _parse_row(t_text: str, value: str, where: str) -> TraceSample:
     return TraceSample(t_ms, "distance", distance)
 
 
-def replay(samples: list[TraceSample], config: SafetyConfig) -> Iterator[SafetyEvent]:
-    """The monitor's events over the trace, in order, with times on the trace's clock."""
-    clock = VirtualClock(samples[0].t_ms / 1000)
-    walker = FixedWalker(None)
-    chip = EmulatedVL53L0X(walker, period_s=config.period_s, clock=clock)
-    sensor = TofSensor(
-        EmulatedI2CBus({ADDRESS: chip}),
-        timing_budget_us=int(config.period_s * 1_000_000),
-        io_timeout_s=0.05,
-        clock=clock,
-    )
-    monitor = SafetyMonitor(sensor, NullAlarm(), config, clock=clock, sleep=clock.sleep)
+def replay(
+    samples: list[TraceSample], monitor: Any, simulation: Any, clock: VirtualClock
+) -> Iterator[SafetyEvent]:
+    """The monitor's events over the trace, in order, with times on the trace's clock.
+
+    `monitor` reads the emulated chip of `simulation` (its walker and chip are driven by the
+    trace) on `clock`, which moves only when the loop sleeps; kiosk/bootstrap.py builds them.
+    """
     events: list[SafetyEvent] = []
     monitor.add_listener(events.append)
     end = samples[-1].t_ms / 1000
     index = 0
     while clock.now <= end:
         while index < len(samples) and samples[index].t_ms / 1000 <= clock.now:
-            _apply(samples[index], chip, walker)
+            _apply(samples[index], simulation.chip, simulation.walker)
             index += 1
         monitor.step()
         yield from events
@@ -166,9 +150,11 @@ def event_json(event: SafetyEvent) -> str:
     )
 
 
-def write_events(samples: list[TraceSample], config: SafetyConfig, out: TextIO) -> int:
+def write_events(
+    samples: list[TraceSample], monitor: Any, simulation: Any, clock: VirtualClock, out: TextIO
+) -> int:
     count = 0
-    for event in replay(samples, config):
+    for event in replay(samples, monitor, simulation, clock):
         out.write(event_json(event) + "\n")
         count += 1
     out.flush()

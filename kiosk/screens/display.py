@@ -6,9 +6,12 @@ and touch points are turned back the same way.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import pygame
+
+log = logging.getLogger(__name__)
 
 ROTATIONS = (0, 90, 180, 270)
 
@@ -45,3 +48,27 @@ class Rotation:
             return
         # pygame rotates counter-clockwise for positive angles
         display.blit(pygame.transform.rotate(logical, -self.degrees), (0, 0))
+
+
+def open_display(size: tuple[int, int], *, windowed: bool, extra: int = 0) -> pygame.Surface:
+    """The kiosk's display: full screen, or a window of `size` with `extra` rows below it
+    (the simulator's strip)."""
+    pygame.display.init()
+    pygame.font.init()
+    pygame.display.set_caption("balance-kiosk")
+    if windowed:
+        return pygame.display.set_mode((size[0], size[1] + extra))
+    return pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+
+
+def open_speakers() -> bool:
+    """Open the sound output; False (and a warning) when there is none: the buzzer is the
+    alarm, the speakers are a nicety, and the routine then plays silently."""
+    from kiosk.player.sound import init_mixer
+
+    try:
+        init_mixer()
+    except pygame.error as error:
+        log.warning("no sound output (%s): the routine plays silently", error)
+        return False
+    return True

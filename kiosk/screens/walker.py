@@ -13,15 +13,9 @@ from kiosk.screens import theme
 from kiosk.screens.layout import Layout
 from kiosk.screens.widgets import Button, draw_button, draw_gauge, draw_text, fit_size
 from kiosk.text_layout import wrap
-from kiosk.walk.flow import Ending, Screen
-
-
-@dataclass
-class EndSummary:
-    minutes_walked: float
-    reminders: int
-    ending: Ending
-    next_goal: str
+from kiosk.vocabulary import Ending
+from kiosk.walk.flow import Screen
+from kiosk.walk.session import EndSummary
 
 
 @dataclass

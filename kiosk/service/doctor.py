@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,41 +47,23 @@ TIMEOUT_S = {
 CHECK_NAMES = tuple(TIMEOUT_S)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``doctor`` on the main ``balance-kiosk`` parser."""
-    parser = subparsers.add_parser(
-        "doctor",
-        help="check the sensor, buzzer, screen, sound, routine and session log",
-        description="Check each part of the kiosk and say what to try when one fails. "
-        "Exit code 0 when no check fails, 1 when one does.",
-    )
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        type=Path,
-        help="settings file (default: /etc/balance-kiosk/config.toml if it exists)",
-    )
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="the kiosk's data folder (default: $BALANCE_KIOSK_DATA_DIR, $STATE_DIRECTORY, "
-        "else ./data); never created by doctor",
-    )
-    parser.add_argument(
-        "--simulate",
-        action="store_true",
-        help="check with the emulated sensor and mock GPIO pins",
-    )
-    parser.add_argument("--json", action="store_true", help="print the results as a JSON list")
-    parser.set_defaults(handler=run_doctor)
+@dataclass(frozen=True)
+class Builders:
+    """How the kiosk builds the parts doctor tries (kiosk/bootstrap.py hands them over)."""
+
+    build_sensor: Callable[..., Any]
+    build_buzzer_output: Callable[..., Any]
+    mock_pins: Callable[[], Any]
+    on_raspberry_pi: Callable[[], bool]
+    wants_simulation: Callable[..., bool]
 
 
-def run_doctor(args: argparse.Namespace) -> int:
+def run_doctor(args: argparse.Namespace, builders: Builders) -> int:
     if not getattr(args, "verbose", False):
         # Every problem is in the report; the parts' own log lines would only repeat it.
         logging.disable(logging.ERROR)
     try:
-        results, hung = diagnose(args.config, args.data_dir, simulate=args.simulate)
+        results, hung = diagnose(args.config, args.data_dir, builders, simulate=args.simulate)
     except Exception as error:  # each check is guarded; this guards the wiring around them
         print(f"balance-kiosk doctor: internal error: {type(error).__name__}: {error}")
         return 1
@@ -120,10 +102,13 @@ def format_report(results: list[CheckResult]) -> str:
 
 
 def diagnose(
-    config: Path | None, data_dir_arg: str | None, *, simulate: bool = False
+    config: Path | None,
+    data_dir_arg: str | None,
+    builders: Builders,
+    *,
+    simulate: bool = False,
 ) -> tuple[list[CheckResult], bool]:
     """Run every check in order; returns the results and whether any check hung."""
-    from kiosk.bootstrap import on_raspberry_pi, wants_simulation
     from kiosk.settings import Settings
 
     results: list[CheckResult] = []
@@ -137,11 +122,11 @@ def diagnose(
 
     user = current_user()
     data_dir = data_dir_path(data_dir_arg)
-    on_pi = on_raspberry_pi()
+    on_pi = builders.on_raspberry_pi()
     loaded: dict[str, Settings] = {}
     run("config", lambda: _check_config(config, data_dir, user, loaded))
     settings = loaded.get("settings") or Settings()
-    simulated = wants_simulation(settings, simulate)
+    simulated = builders.wants_simulation(settings, simulate)
     skip_i2c = _simulation_reason(settings, simulate, on_pi) if simulated else None
     systemd = checks.find_systemd()
     kiosk_running = systemd.kiosk_running()
@@ -156,8 +141,14 @@ def diagnose(
 
     hardware_in_use = kiosk_running and not simulated  # emulated parts disturb nothing
     run("i2c", lambda: checks.check_i2c(skip_i2c, user))
-    run("sensor", unless(hardware_in_use, "the sensor", _sensor_check(settings, simulated)))
-    run("buzzer", unless(hardware_in_use, "its buzzer", _buzzer_check(settings, simulated)))
+    run(
+        "sensor",
+        unless(hardware_in_use, "the sensor", _sensor_check(settings, simulated, builders)),
+    )
+    run(
+        "buzzer",
+        unless(hardware_in_use, "its buzzer", _buzzer_check(settings, simulated, builders)),
+    )
 
     def display() -> CheckResult:
         return checks.check_display(on_pi=on_pi, user=user)
@@ -225,22 +216,16 @@ def _simulation_reason(settings: Mapping[str, Any], simulate: bool, on_pi: bool)
     return "not a Raspberry Pi: the emulated sensor and mock pins are used"
 
 
-def _mock_pins() -> Any:
-    from gpiozero.pins.mock import MockFactory, MockPWMPin
-
-    return MockFactory(pin_class=MockPWMPin)
-
-
-def _sensor_check(settings: Mapping[str, Any], simulated: bool) -> Callable[[], CheckResult]:
-    """The sensor the kiosk would build, as kiosk.bootstrap.build_safety builds it."""
+def _sensor_check(
+    settings: Mapping[str, Any], simulated: bool, builders: Builders
+) -> Callable[[], CheckResult]:
+    """The sensor the kiosk would build, built the same way."""
     from hardware.emulated_tof import ADDRESS
 
     address = ADDRESS if simulated else settings["sensor.i2c_address"]
 
     def open_sensor() -> tuple[Any, Callable[[], None]]:
-        from kiosk.bootstrap import build_sensor
-
-        parts = build_sensor(settings, simulate=simulated)
+        parts = builders.build_sensor(settings, simulate=simulated)
         return parts.sensor, parts.release
 
     from kiosk.safety.monitor import SafetyConfig
@@ -254,13 +239,14 @@ def _sensor_check(settings: Mapping[str, Any], simulated: bool) -> Callable[[], 
     )
 
 
-def _buzzer_check(settings: Mapping[str, Any], simulated: bool) -> Callable[[], CheckResult]:
+def _buzzer_check(
+    settings: Mapping[str, Any], simulated: bool, builders: Builders
+) -> Callable[[], CheckResult]:
     kind, pin = settings["buzzer.kind"], settings["buzzer.pin"]
 
     def make_output() -> Any:
-        from kiosk.bootstrap import build_buzzer_output
-
-        return build_buzzer_output(settings, _mock_pins() if simulated else None)
+        pins = builders.mock_pins() if simulated else None
+        return builders.build_buzzer_output(settings, pins)
 
     part = "active buzzer" if kind == "active" else "passive piezo (tonal)"
     return lambda: checks.check_buzzer(

@@ -8,12 +8,25 @@ from array import array
 
 import pygame
 
-from kiosk.bootstrap import Simulation
 from kiosk.screens import theme
+from kiosk.sim.simulation import Simulation
 
 HEIGHT = 120
 FULL_SCALE_MM = 1200
 HELP = "←/→ or drag: walker  U: unplug  S: stuck  F: walk off"
+
+
+class NullSimulator:
+    """The simulator strip's empty twin: the kiosk on a real sensor, or a headless run."""
+
+    def owns(self, point: tuple[int, int]) -> bool:
+        return False
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        return False
+
+    def update(self, buzzer_on: bool) -> None:
+        pass
 
 
 class SimulatorPanel:
@@ -43,8 +56,7 @@ class SimulatorPanel:
             elif event.key == pygame.K_s:
                 sim.toggle_stuck()
             elif event.key == pygame.K_f:
-                far = sim.walker.distance_at(0.0) is None
-                sim.walker.move_to(450.0 if far else None)
+                sim.toggle_walked_off()
             else:
                 return False
             return True

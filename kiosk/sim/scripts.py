@@ -13,11 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pygame
-
 log = logging.getLogger(__name__)
 
-Action = Callable[[Any], bool | None]  # True: play this step again after its wait
+SCRIPT_PIN = "2468"  # the scripted sessions' caregiver PIN, in their own data folder
+
+
+@dataclass(frozen=True)
+class ScriptContext:
+    """What a step acts on: the kiosk's screens, and the simulated walker and sensor."""
+
+    app: Any
+    sim: Any  # a Simulation: scripts run on the simulator only
+
+
+Action = Callable[[ScriptContext], bool | None]  # True: play this step again after its wait
 
 
 @dataclass(frozen=True)
@@ -28,47 +37,52 @@ class Step:
 
 
 def tap(action: str) -> Action:
-    return lambda app: app.tap(action)
+    return lambda ctx: ctx.app.tap(action)
 
 
 def walker_at(distance_mm: float | None) -> Action:
-    return lambda app: app.simulator.simulation.walker.move_to(distance_mm)
+    return lambda ctx: ctx.sim.walker.move_to(distance_mm)
 
 
-def unplug(app: Any) -> None:
-    app.simulator.simulation.chip.unplug()
+def unplug(ctx: ScriptContext) -> None:
+    ctx.sim.chip.unplug()
 
 
-def replug(app: Any) -> None:
-    app.simulator.simulation.chip.replug()
+def replug(ctx: ScriptContext) -> None:
+    ctx.sim.chip.replug()
 
 
-def skip_to_end(app: Any) -> None:
+def skip_to_end(ctx: ScriptContext) -> None:
     """Fast-forward to the last seconds of the video, as if the walker had walked it all."""
-    if app.player is not None:
-        app.player.seek(max(0.0, app.player.duration_s - 3.0))
+    player = ctx.app.walk.player
+    if player is not None:
+        player.seek(max(0.0, player.duration_s - 3.0))
 
 
 def enter_pin(pin: str) -> Action:
-    def act(app: Any) -> None:
+    def act(ctx: ScriptContext) -> None:
         for digit in pin:
-            app.tap(f"digit:{digit}")
-        app.tap("enter")
+            ctx.app.tap(f"digit:{digit}")
+        ctx.app.tap("enter")
 
     return act
 
 
-def open_caregiver(app: Any) -> None:
-    app.caregiver.show()
+def open_caregiver(ctx: ScriptContext) -> None:
+    ctx.app.caregiver.show()
 
 
-def read_safety_points(app: Any) -> bool:
+def nothing(ctx: ScriptContext) -> None:
+    """A step that only waits."""
+
+
+def read_safety_points(ctx: ScriptContext) -> bool:
     """Tap Next while there is another page of safety points, then 'I am holding on'.
     Returns True to be played again after its wait (the next page is drawn meanwhile)."""
-    if any(b.action == "more" for b in app.buttons):
-        app.tap("more")
+    if any(b.action == "more" for b in ctx.app.buttons):
+        ctx.app.tap("more")
         return True
-    app.tap("holding")
+    ctx.app.tap("holding")
     return False
 
 
@@ -81,10 +95,10 @@ SCRIPTS: dict[str, list[Step]] = {
     "walk": [
         Step(0.5, "walker stands within reach", walker_at(450.0)),
         *_START,
-        Step(4.0, "routine plays", lambda app: None),
+        Step(4.0, "routine plays", nothing),
         Step(4.0, "skip to the last seconds", skip_to_end),
         Step(6.0, "tap Done", tap("done")),
-        Step(1.0, "end", lambda app: None),
+        Step(1.0, "end", nothing),
     ],
     "drift": [
         Step(0.5, "walker stands within reach", walker_at(450.0)),
@@ -95,7 +109,7 @@ SCRIPTS: dict[str, list[Step]] = {
         Step(1.5, "tap Resume", tap("resume")),
         Step(2.0, "tap Stop", tap("stop")),
         Step(2.0, "tap Done", tap("done")),
-        Step(0.5, "end", lambda app: None),
+        Step(0.5, "end", nothing),
     ],
     "unplug": [
         Step(0.5, "walker stands within reach", walker_at(450.0)),
@@ -103,15 +117,15 @@ SCRIPTS: dict[str, list[Step]] = {
         Step(5.0, "sensor unplugged", unplug),
         Step(2.0, "sensor plugged back", replug),
         Step(1.5, "caregiver taps OK", tap("acknowledge")),
-        Step(1.0, "caregiver enters the PIN", enter_pin("2468")),
+        Step(1.0, "caregiver enters the PIN", enter_pin(SCRIPT_PIN)),
         Step(1.0, "caregiver acknowledges", tap("acknowledge")),
         Step(5.0, "tap Stop", tap("stop")),
         Step(2.0, "tap Done", tap("done")),
-        Step(0.5, "end", lambda app: None),
+        Step(0.5, "end", nothing),
     ],
     "caregiver": [
         Step(0.5, "open the caregiver area", open_caregiver),
-        Step(1.0, "enter the PIN", enter_pin("2468")),
+        Step(1.0, "enter the PIN", enter_pin(SCRIPT_PIN)),
         Step(1.0, "settings", tap("page:settings")),
         Step(1.0, "back", tap("page:menu")),
         Step(0.5, "calibrate", tap("page:calibrate")),
@@ -121,7 +135,7 @@ SCRIPTS: dict[str, list[Step]] = {
         Step(0.5, "weekly", tap("page:weekly")),
         Step(1.0, "back", tap("page:menu")),
         Step(0.5, "close", tap("close")),
-        Step(0.5, "end", lambda app: None),
+        Step(0.5, "end", nothing),
     ],
 }
 
@@ -129,8 +143,9 @@ SCRIPTS: dict[str, list[Step]] = {
 class ScriptRunner:
     """A frame hook that plays a script and photographs each new screen."""
 
-    def __init__(self, steps: list[Step], screenshots: Path | None, start: float) -> None:
+    def __init__(self, steps: list[Step], screenshots: Path | None, start: float, sim: Any) -> None:
         self.steps = list(steps)
+        self.sim = sim
         self.screenshots = screenshots
         self.done = False
         self.failure: str | None = None
@@ -156,7 +171,7 @@ class ScriptRunner:
         step = self.steps.pop(0)
         log.info("script: %s", step.describe)
         try:
-            if step.act(app):
+            if step.act(ScriptContext(app, self.sim)):
                 self.steps.insert(0, step)
         except LookupError as error:
             self.failure = f"step '{step.describe}' failed: {error}"
@@ -170,6 +185,8 @@ class ScriptRunner:
     def _screenshot(self, app: Any, screen: str) -> None:
         if self.screenshots is None:
             return
+        import pygame
+
         path = self.screenshots / f"{len(self.shots) + 1:02d}-{screen}.png"
         pygame.image.save(app.display, str(path))
         self.shots.append(path)

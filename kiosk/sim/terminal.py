@@ -9,21 +9,19 @@ from __future__ import annotations
 import curses
 import sys
 import time
-from collections.abc import Mapping
 from typing import Any
 
-from kiosk.bootstrap import SafetyParts, build_safety
 from kiosk.safety.monitor import SafetyEvent, SafetyStatus
 
 KEYS_HELP = "←/→ walker  f: no target  u: unplug/replug  s: stuck  q: quit"
 
 
-def run_terminal(settings: Mapping[str, Any], *, simulate: bool) -> int:
-    parts = build_safety(settings, simulate=simulate)
+def run_terminal(parts: Any) -> int:
+    """Show the safety loop of `parts` (bootstrap.SafetyParts; armed: the alarm sounds) until
+    the user quits."""
     events: list[SafetyEvent] = []
     parts.monitor.add_listener(events.append)
-    result = parts.monitor.self_test()
-    parts.monitor.start()
+    result = parts.start(armed=True)
     try:
         if sys.stdin.isatty() and sys.stdout.isatty():
             curses.wrapper(_screen, parts, events, result.message)
@@ -34,7 +32,7 @@ def run_terminal(settings: Mapping[str, Any], *, simulate: bool) -> int:
     return 0
 
 
-def _scripted(parts: SafetyParts, events: list[SafetyEvent], self_test: str) -> None:
+def _scripted(parts: Any, events: list[SafetyEvent], self_test: str) -> None:
     print(f"self-test: {self_test}")
     sim = parts.simulation
     if sim is None:
@@ -60,14 +58,14 @@ def _scripted(parts: SafetyParts, events: list[SafetyEvent], self_test: str) -> 
     print(_status_line(parts.monitor.status, parts))
 
 
-def _status_line(status: SafetyStatus, parts: SafetyParts) -> str:
+def _status_line(status: SafetyStatus, parts: Any) -> str:
     distance = "nothing in range" if status.distance_mm is None else f"{status.distance_mm} mm"
     state = f"FAULT: {status.fault}" if status.fault else status.zone.value
     buzzer = "ON " if parts.buzzer.sounding else "off"
     return f"distance {distance:>16} | reach {status.reach_mm} mm | {state} | buzzer {buzzer}"
 
 
-def _screen(window: Any, parts: SafetyParts, events: list[SafetyEvent], self_test: str) -> None:
+def _screen(window: Any, parts: Any, events: list[SafetyEvent], self_test: str) -> None:
     curses.curs_set(0)
     window.nodelay(True)
     curses.start_color()
@@ -91,15 +89,14 @@ def _handle_key(key: int, sim: Any) -> None:
     elif key == curses.KEY_LEFT:
         sim.walker.move_by(-25.0)
     elif key == ord("f"):
-        far = sim.walker.distance_at(0.0) is None
-        sim.walker.move_to(450.0 if far else None)
+        sim.toggle_walked_off()
     elif key == ord("u"):
         sim.toggle_unplugged()
     elif key == ord("s"):
         sim.toggle_stuck()
 
 
-def _draw(window: Any, parts: SafetyParts, events: list[SafetyEvent], self_test: str) -> None:
+def _draw(window: Any, parts: Any, events: list[SafetyEvent], self_test: str) -> None:
     status = parts.monitor.status
     height, width = window.getmaxyx()
     window.erase()

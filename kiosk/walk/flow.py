@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from kiosk.safety.monitor import EventKind, SafetyEvent, SafetyStatus
+from kiosk.safety.monitor import SafetyEvent, SafetyStatus
 from kiosk.safety.reach import ReachZone
+from kiosk.vocabulary import Ending, EventKind
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,6 @@ class Screen(StrEnum):
     COUNTDOWN = "countdown"
     SENSOR_FAULT = "sensor_fault"
     END = "end"
-
-
-class Ending(StrEnum):
-    COMPLETED = "completed"
-    STOPPED = "stopped"
-    FAULT = "fault"
 
 
 class FlowEffects(Protocol):
@@ -140,6 +135,16 @@ class KioskFlow:
     @property
     def walking(self) -> bool:
         return self.screen in _WALKING
+
+    # -- what the caregiver area may do -------------------------------------------------------
+
+    @property
+    def fault_pending(self) -> bool:
+        """A sensor fault waits for a caregiver's acknowledgement."""
+        return self.screen is Screen.SENSOR_FAULT and not self.fault_acknowledged
+
+    def acknowledge_fault(self, now: float) -> None:
+        self.press("acknowledge", now)
 
     # -- steps --------------------------------------------------------------------------------
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.safety.monitor import EventKind, SafetyEvent
+from kiosk.safety.monitor import SafetyEvent
+from kiosk.vocabulary import Ending, EventKind
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +81,13 @@ class SessionRecorder:
         self._last_sample = t
         self.store.record_sample(session, distance_mm)
 
-    def note(self, kind: str, detail: str = "") -> None:
-        """pause, resume, chapter or stop, from the screens."""
+    def note(self, kind: EventKind, detail: str = "") -> None:
+        """pause, resume or chapter, from the screens."""
         now = self._clock()
         with self._lock:
-            if kind == "pause" and self._paused_since is None:
+            if kind == EventKind.PAUSE and self._paused_since is None:
                 self._paused_since = now
-            elif kind == "resume" and self._paused_since is not None:
+            elif kind == EventKind.RESUME and self._paused_since is not None:
                 self._paused_total += now - self._paused_since
                 self._paused_since = None
         if self._session is not None:
@@ -101,12 +102,12 @@ class SessionRecorder:
             elapsed = now - self._started if self._started else 0.0
             return SessionTotals(self._session, max(0.0, elapsed - paused), paused, self._reminders)
 
-    def finish(self, ending: str) -> SessionTotals:
+    def finish(self, ending: Ending) -> SessionTotals:
         totals = self.totals()
         session, self._session = self._session, None
         if session is not None:
-            if ending != "completed":
-                self.store.record_event(session, "stop", ending)
+            if ending != Ending.COMPLETED:
+                self.store.record_event(session, EventKind.STOP, ending)
             self.store.end_session(
                 session,
                 ending,

@@ -1,0 +1,168 @@
+"""The caregiver area: PIN, then settings, calibration, alarm test and hold, logs and export.
+
+It opens over the walker's screens after a 3-second press on the top-left corner; the safety
+loop keeps running underneath, and closing it returns the walker to where they were. Each page
+is a module in `pages/`; a new page is one module plus one line in `_pages()` below.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import pygame
+
+from hardware.buzzer import Priority
+from kiosk.log.export import ExportError
+from kiosk.screens import theme
+from kiosk.screens.caregiver.page import Page, small_body_px
+from kiosk.screens.caregiver.pages.calibrate import CalibratePage
+from kiosk.screens.caregiver.pages.menu import MenuPage
+from kiosk.screens.caregiver.pages.pin import PinPage
+from kiosk.screens.caregiver.pages.problems import ProblemsPage
+from kiosk.screens.caregiver.pages.sessions import SessionDetailPage, SessionsPage
+from kiosk.screens.caregiver.pages.settings_page import SettingsPage
+from kiosk.screens.caregiver.pages.walkers import WalkersPage
+from kiosk.screens.caregiver.pages.weekly import WeeklyPage
+from kiosk.screens.caregiver.tools import CaregiverTools
+from kiosk.screens.layout import Layout
+from kiosk.screens.widgets import Button, draw_button, draw_text
+from kiosk.settings import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def _pages(pin: PinPage) -> dict[str, Page]:
+    pages: list[Page] = [
+        pin,
+        MenuPage(),
+        CalibratePage(),
+        SettingsPage(),
+        SessionsPage(),
+        SessionDetailPage(),
+        WeeklyPage(),
+        WalkersPage(),
+        ProblemsPage(),
+    ]
+    return {page.name: page for page in pages}
+
+
+class CaregiverArea:
+    def __init__(self, tools: CaregiverTools) -> None:
+        self.tools = tools
+        self.pin_page = PinPage()
+        self.pages = _pages(self.pin_page)
+        self.open = False
+        self.page = "pin"
+        self.message = ""
+        self.session_id: int | None = None  # the session the detail page shows
+        self.profile_index = 0  # the walker the walkers and weekly pages show
+        self.test_ends_at: float | None = None  # while the alarm test sounds
+        self._problems_seen = 0
+        self._exporting: threading.Thread | None = None
+
+    # -- opening, closing, moving between pages -------------------------------------------------
+
+    def show(self) -> None:
+        self.open, self.page = True, "pin"
+        self.pin_page.reset(self)
+
+    def close(self) -> None:
+        self.open = False
+        self.pin_page.digits = ""
+
+    def go(self, page: str) -> None:
+        self.page, self.message = page, ""
+
+    # -- taps, and time -------------------------------------------------------------------------
+
+    def press(self, action: str) -> None:
+        kind, _, value = action.partition(":")
+        if self.pages[self.page].press(self, kind, value):
+            return
+        if kind == "close":
+            self.close()
+        elif kind == "page":
+            self.go(value)
+        elif kind == "profile":
+            self.profile_index += 1
+        else:
+            log.debug("caregiver area ignored %r on %s", action, self.page)
+
+    def tick(self, now: float) -> None:
+        """Once a frame, open or not: ends the alarm test when its time is up."""
+        if self.test_ends_at is not None and now >= self.test_ends_at:
+            self.test_ends_at = None
+            self._end_test()
+
+    def _end_test(self) -> None:
+        buzzer, monitor = self.tools.buzzer, self.tools.monitor
+        for priority in (Priority.HIGH, Priority.MEDIUM):
+            buzzer.deactivate(priority)
+        # A hold taken during the test would have held the test's HIGH: let it go, so no
+        # real alarm is swallowed by it.
+        buzzer.end_hold()
+        monitor.arm() if monitor.armed else monitor.disarm()  # restore what the state needs
+
+    # -- what several pages use -----------------------------------------------------------------
+
+    def save_setting(self, key: str, value: Any) -> None:
+        """Save one setting; a refused value or a failed write becomes a message, never a
+        crash (the walker may be mid-routine)."""
+        try:
+            self.message = self.tools.settings.save(key, value)
+        except ConfigError as error:
+            self.message = str(error).split(": ", 1)[-1]
+        except OSError as error:
+            self.message = f"Could not save the setting: {error.strerror or error}."
+
+    def current_profile(self) -> Any:
+        profiles = self.tools.store.profiles()
+        return profiles[self.profile_index % len(profiles)] if profiles else None
+
+    def unseen_log_problems(self) -> list[str]:
+        problems = [str(p) for p in getattr(self.tools.store, "problems", [])]
+        return problems[self._problems_seen :]
+
+    def mark_log_problems_seen(self) -> None:
+        self._problems_seen = len(getattr(self.tools.store, "problems", []))
+
+    def export(self) -> None:
+        """On its own thread: a large log takes seconds on a Pi, and the screen loop must
+        keep turning (it is what pings the service watchdog)."""
+        if self._exporting is not None and self._exporting.is_alive():
+            return
+        self.message = "Exporting to the USB stick..."
+
+        def export() -> None:
+            try:
+                path = self.tools.export_to_usb()
+            except ExportError as error:
+                self.message = f"Export failed: {error}"
+            except Exception as error:  # the export must never take the kiosk down
+                log.exception("export to USB failed")
+                self.message = f"Export failed: {error}"
+            else:
+                self.message = (
+                    "No USB stick found. Plug one in and try again."
+                    if path is None
+                    else f"Exported to the USB stick as {path.name}."
+                )
+
+        self._exporting = threading.Thread(target=export, name="usb-export", daemon=True)
+        self._exporting.start()
+
+    # -- drawing --------------------------------------------------------------------------------
+
+    def draw(self, surface: pygame.Surface, layout: Layout) -> list[Button]:
+        surface.fill(theme.BACKGROUND)
+        page = self.pages[self.page]
+        buttons = page.draw(self, surface, layout)
+        if self.message and page.shows_message:
+            area = layout.content
+            where = pygame.Rect(
+                area.left, area.top + layout.title_px + 4, area.width, 2 * layout.body_px
+            )
+            draw_text(surface, self.message, where, small_body_px(layout), theme.PRIMARY)
+        return [draw_button(surface, b, layout) for b in buttons]

@@ -1,0 +1,1 @@
+"""The caregiver pages, one module each; register a new one in ../area.py."""

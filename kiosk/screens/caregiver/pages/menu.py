@@ -1,0 +1,61 @@
+"""The caregiver's menu: what needs attention first, then every tool and page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pygame
+
+from hardware.buzzer import MAX_HOLD_S, Priority
+from kiosk.screens.caregiver.page import Page, button_grid, draw_title
+from kiosk.screens.layout import Layout
+from kiosk.screens.widgets import Button
+
+if TYPE_CHECKING:
+    from kiosk.screens.caregiver.area import CaregiverArea
+
+TEST_S = 2.0  # how long the alarm test sounds
+
+TOOLS = [
+    ("Hold alarm 30 s", "hold", "panel"),
+    ("Test alarm", "test:HIGH", "panel"),
+    ("Calibrate reach", "page:calibrate", "panel"),
+    ("Settings", "page:settings", "panel"),
+    ("Sessions", "page:sessions", "panel"),
+    ("Weekly progress", "page:weekly", "panel"),
+    ("Walkers and goals", "page:walkers", "panel"),
+    ("Export to USB", "export", "panel"),
+    ("Close", "close", "go"),
+]
+
+
+class MenuPage(Page):
+    name = "menu"
+
+    def draw(self, area: CaregiverArea, surface: pygame.Surface, layout: Layout) -> list[Button]:
+        draw_title(surface, layout, "Caregiver")
+        items = []
+        if area.tools.walk.fault_pending:
+            items.append(("Acknowledge fault", "acknowledge", "primary"))
+        if area.unseen_log_problems():
+            items.append(("Session log problem", "page:problems", "primary"))
+        top = layout.content.top + layout.title_px + 2 * layout.body_px
+        return button_grid(layout, top, items + TOOLS)
+
+    def on_acknowledge(self, area: CaregiverArea, _: str) -> None:
+        area.tools.walk.acknowledge_fault(area.tools.clock())
+        area.close()
+        area.message = "Fault acknowledged."
+
+    def on_hold(self, area: CaregiverArea, _: str) -> None:
+        seconds = area.tools.buzzer.hold(MAX_HOLD_S)
+        area.message = f"Alarm on hold for {seconds:.0f} s; it comes back by itself."
+
+    def on_test(self, area: CaregiverArea, value: str) -> None:
+        priority = Priority[value or "HIGH"]
+        area.tools.buzzer.activate(priority)
+        area.test_ends_at = area.tools.clock() + TEST_S
+        area.message = f"Testing the {priority.name.lower()} alarm for {TEST_S:.0f} s."
+
+    def on_export(self, area: CaregiverArea, _: str) -> None:
+        area.export()

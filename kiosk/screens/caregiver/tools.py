@@ -1,0 +1,33 @@
+"""What the caregiver area acts on, handed to it by the wiring point."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from kiosk.access.pin_lock import PinLock
+from kiosk.settings import LiveSettings
+
+
+class WalkControls(Protocol):
+    """What the caregiver may do to the walker's session (the flow implements it)."""
+
+    @property
+    def fault_pending(self) -> bool: ...
+
+    def acknowledge_fault(self, now: float) -> None: ...
+
+
+@dataclass
+class CaregiverTools:
+    pin: PinLock
+    monitor: Any  # the safety monitor: its status, and arming restored after a test
+    buzzer: Any  # the alarm buzzer: hold and test
+    store: Any  # the session log
+    settings: LiveSettings
+    walk: WalkControls
+    export_to_usb: Callable[[], Path | None]  # the file written; None: no stick found
+    clock: Callable[[], float] = field(default=time.monotonic)
