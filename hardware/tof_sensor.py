@@ -94,6 +94,18 @@ class TofSensor:
     def connected(self) -> bool:
         return self._driver is not None
 
+    @property
+    def address(self) -> int:
+        return self._address
+
+    @property
+    def timing_budget_us(self) -> int:
+        return self._timing_budget_us
+
+    @property
+    def io_timeout_s(self) -> float:
+        return self._io_timeout_s
+
     def connect(self) -> None:
         """Build the driver from scratch and start continuous ranging.
 

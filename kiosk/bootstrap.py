@@ -272,14 +272,7 @@ def build_kiosk(
 ) -> Kiosk:
     """The whole kiosk, ready for `serve`. Raises KioskBuildError when the sensor or the
     buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...)."""
-    if safety is None:
-        try:
-            safety = build_safety(settings.current, simulate=flags.simulated)
-        except Exception as error:
-            raise KioskBuildError(
-                f"cannot set up the sensor or the buzzer: {error}. "
-                "Run 'balance-kiosk doctor' to see what to fix."
-            ) from error
+    safety = safety or _safety_or_say_why(settings, flags)
     keep_rule_in_step(settings, safety.monitor)
     store = store or SessionStore.open(data.create().sessions_db)
     pin = PinLock(data.caregiver_pin)
@@ -311,6 +304,31 @@ def build_kiosk(
         routine_problem=walk.routine_problem,
         clock=clock,
     )
+    return _finish_wiring(settings, data, safety, store, pin, flow, walk, app, flags, clock)
+
+
+def _safety_or_say_why(settings: LiveSettings, flags: KioskFlags) -> SafetyParts:
+    try:
+        return build_safety(settings.current, simulate=flags.simulated)
+    except Exception as error:  # a pin in use, no pin library, Blinka not set up...
+        raise KioskBuildError(
+            f"cannot set up the sensor or the buzzer: {error}. "
+            "Run 'balance-kiosk doctor' to see what to fix."
+        ) from error
+
+
+def _finish_wiring(
+    settings: LiveSettings,
+    data: DataFolder,
+    safety: SafetyParts,
+    store: SessionStore,
+    pin: PinLock,
+    flow: KioskFlow,
+    walk: WalkSession,
+    app: KioskApp,
+    flags: KioskFlags,
+    clock: Callable[[], float],
+) -> Kiosk:
     # The log hears each safety event after the screens (the screens pause the video).
     safety.monitor.add_listener(walk.recorder.on_safety)
     safety.monitor.add_reading_listener(walk.recorder.on_reading)

@@ -100,9 +100,13 @@ def make_kiosk(tmp_path):
     pins, a real session log and the real video (without sound), on a virtual clock."""
     made = []
 
-    def build(size=(800, 480), rotation=0):
+    def build(size=(800, 480), rotation=0, **values):
         data = DataFolder(tmp_path / f"data-{len(made)}").create()
-        settings = LiveSettings(Settings({"display.rotation": rotation}), data.settings_overrides)
+        values = {
+            "display.rotation": rotation,
+            **{k.replace("__", "."): v for k, v in values.items()},
+        }
+        settings = LiveSettings(Settings(values), data.settings_overrides)
         PinLock(data.caregiver_pin).set_pin("2468")
         clock = VirtualClock(1000.0)
         kiosk = bootstrap.build_kiosk(
@@ -263,6 +267,34 @@ def test_drift_pauses_the_video_within_a_frame_and_the_countdown_resumes_it(make
     assert app.flow.screen is Screen.ROUTINE and not app.player.is_paused
     assert frozen >= 19.9
     assert frozen - 3.5 <= app.player.position_s <= frozen - 2.5  # rewound a few seconds
+
+
+def drift_and_return(app):
+    """Out of reach at 20 s into the video, back, and the countdown; the paused position."""
+    app.player.seek(20.0)
+    for _ in range(5):
+        app.frame([])
+    app.sim.walker.move_to(800.0)
+    wait_for(lambda: app.monitor.status.alarm)
+    app.frame([])
+    frozen = app.player.position_s
+    app.sim.walker.move_to(450.0)
+    wait_for(lambda: not app.monitor.status.alarm)
+    app.frame([])
+    app.test_clock.now += 3.1
+    app.frame([])
+    assert app.flow.screen is Screen.ROUTINE
+    return frozen
+
+
+def test_the_rewind_setting_sets_how_far_the_video_goes_back(make_kiosk):
+    app = make_kiosk(routine__rewind_s=8)
+    through_to_routine(app)
+    frozen = drift_and_return(app)
+    assert frozen - 8.5 <= app.player.position_s <= frozen - 7.5
+    app.kiosk.settings.save("routine.rewind_s", 12)  # the caregiver changes it mid-routine
+    frozen = drift_and_return(app)
+    assert frozen - 12.5 <= app.player.position_s <= frozen - 11.5
 
 
 def test_three_second_corner_press_opens_the_pin_pad_and_the_pin_opens_the_menu(make_kiosk):

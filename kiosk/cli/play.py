@@ -177,7 +177,7 @@ def _loop(player, screen, seconds: float | None) -> dict:
 
     player.start()
     cpu_start, wall_start = time.process_time(), time.monotonic()
-    progress_at, progress_pos = wall_start, -1.0
+    watch = _StallWatch(wall_start)
     redraw = True
     running = True
     while running:
@@ -192,25 +192,41 @@ def _loop(player, screen, seconds: float | None) -> dict:
             player.draw(screen)  # paints the bars too
             pygame.display.flip()
             redraw = False
-        position = player.position_s
-        now = time.monotonic()
         if player.error is not None or player.ended:
             break
-        if seconds is not None and position >= seconds:
+        if seconds is not None and player.position_s >= seconds:
             break
-        if position > progress_pos or player.is_paused:
-            progress_at, progress_pos = now, position
-        elif now - progress_at > STALL_S:
-            from kiosk.player.player import PlayerError
-
-            player.error = PlayerError(
-                f"{player.path.name}: playback stalled at {position:.1f} s for {STALL_S:.0f} s; "
-                "the file or the sound device is not responding"
-            )
+        if watch.stalled(player):
             break
         # Wake when the next picture is due (keys are still read 30 times a second).
         time.sleep(player.next_frame_in_s(longest=1 / 30))
     cpu_s, wall_s = time.process_time() - cpu_start, time.monotonic() - wall_start
+    return _figures(player, cpu_s, wall_s)
+
+
+class _StallWatch:
+    """Playback that makes no progress for STALL_S while not paused is a failure."""
+
+    def __init__(self, now: float) -> None:
+        self.progress_at, self.progress_pos = now, -1.0
+
+    def stalled(self, player) -> bool:
+        position, now = player.position_s, time.monotonic()
+        if position > self.progress_pos or player.is_paused:
+            self.progress_at, self.progress_pos = now, position
+            return False
+        if now - self.progress_at <= STALL_S:
+            return False
+        from kiosk.player.player import PlayerError
+
+        player.error = PlayerError(
+            f"{player.path.name}: playback stalled at {position:.1f} s for {STALL_S:.0f} s; "
+            "the file or the sound device is not responding"
+        )
+        return True
+
+
+def _figures(player, cpu_s: float, wall_s: float) -> dict:
     return {
         "file": str(player.path),
         **player.stats.summary(),

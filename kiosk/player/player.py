@@ -138,14 +138,7 @@ def _reason(err: BaseException) -> str:
 def probe_video(path: Path) -> VideoInfo:
     """Check that `path` holds a decodable picture; raise PlayerError saying why not."""
     name = path.name
-    if not path.exists():
-        raise PlayerError(
-            f"{name}: file not found at {path}; check the path or copy the video again"
-        )
-    if path.is_dir():
-        raise PlayerError(f"{name}: is a folder, not a video file; give the video file itself")
-    if path.stat().st_size == 0:
-        raise PlayerError(f"{name}: the file is empty (0 bytes); copy the video again")
+    _check_file(path)
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as err:
@@ -163,30 +156,46 @@ def probe_video(path: Path) -> VideoInfo:
                 f"{name}: is a still picture, not a video; the routine needs a video file "
                 "(e.g. H.264 MP4)"
             )
-        stream = container.streams.video[0]
-        first = _first_frame(container, stream, name)
-        sar = stream.codec_context.sample_aspect_ratio
-        width = first.width
-        if sar and Fraction(sar) > 0 and Fraction(sar) != 1:
-            width = max(1, round(first.width * Fraction(sar)))
-        origin = container.start_time / av.time_base if container.start_time is not None else 0.0
-        audio = container.streams.audio[0] if container.streams.audio else None
-        if stream.duration is not None and stream.time_base is not None:
-            duration = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration = container.duration / av.time_base
-        else:
-            duration = math.nan
-        return VideoInfo(
-            width=width,
-            height=first.height,
-            duration_s=duration,
-            has_audio=audio is not None,
-            origin_s=origin,
-            frame_interval_s=1 / float(stream.average_rate or stream.guessed_rate or 30),
-            audio_channels=audio.channels if audio else 0,
-            audio_rate=audio.rate if audio else 0,
+        return _video_info(container, name)
+
+
+def _check_file(path: Path) -> None:
+    name = path.name
+    if not path.exists():
+        raise PlayerError(
+            f"{name}: file not found at {path}; check the path or copy the video again"
         )
+    if path.is_dir():
+        raise PlayerError(f"{name}: is a folder, not a video file; give the video file itself")
+    if path.stat().st_size == 0:
+        raise PlayerError(f"{name}: the file is empty (0 bytes); copy the video again")
+
+
+def _video_info(container: av.container.InputContainer, name: str) -> VideoInfo:
+    stream = container.streams.video[0]
+    first = _first_frame(container, stream, name)
+    sar = stream.codec_context.sample_aspect_ratio
+    width = first.width
+    if sar and Fraction(sar) > 0 and Fraction(sar) != 1:
+        width = max(1, round(first.width * Fraction(sar)))
+    origin = container.start_time / av.time_base if container.start_time is not None else 0.0
+    audio = container.streams.audio[0] if container.streams.audio else None
+    if stream.duration is not None and stream.time_base is not None:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        duration = container.duration / av.time_base
+    else:
+        duration = math.nan
+    return VideoInfo(
+        width=width,
+        height=first.height,
+        duration_s=duration,
+        has_audio=audio is not None,
+        origin_s=origin,
+        frame_interval_s=1 / float(stream.average_rate or stream.guessed_rate or 30),
+        audio_channels=audio.channels if audio else 0,
+        audio_rate=audio.rate if audio else 0,
+    )
 
 
 def _is_still_picture(container: av.container.InputContainer) -> bool:

@@ -13,6 +13,7 @@ reads a session log that belongs to another user or that a running kiosk may be 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -101,6 +102,27 @@ def format_report(results: list[CheckResult]) -> str:
 # ----------------------------------------------------------------------------------- wiring
 
 
+class _Checks:
+    """Runs checks one by one, each with its time limit, and keeps their results."""
+
+    def __init__(self) -> None:
+        self.results: list[CheckResult] = []
+        self.hung = False
+
+    def run(self, name: str, check: Callable[[], CheckResult]) -> None:
+        result, stuck = checks.run_check(name, check, TIMEOUT_S[name])
+        self.hung = self.hung or stuck
+        self.results.append(result)
+
+
+def _unless(in_use: bool, what: str, check: Callable[[], CheckResult]) -> Callable[[], CheckResult]:
+    """`check`, or a SKIP that says how to check it when the running kiosk uses `what`."""
+    if not in_use:
+        return check
+    why = f"the kiosk is running and uses {what}; to check it: {checks.STOP_KIOSK}, then "
+    return lambda: CheckResult("", SKIP, why + "run doctor again")
+
+
 def diagnose(
     config: Path | None,
     data_dir_arg: str | None,
@@ -111,58 +133,33 @@ def diagnose(
     """Run every check in order; returns the results and whether any check hung."""
     from kiosk.settings import Settings
 
-    results: list[CheckResult] = []
-    hung = False
-
-    def run(name: str, check: Callable[[], CheckResult]) -> None:
-        nonlocal hung
-        result, stuck = checks.run_check(name, check, TIMEOUT_S[name])
-        hung = hung or stuck
-        results.append(result)
-
+    done = _Checks()
     user = current_user()
     data_dir = data_dir_path(data_dir_arg)
     on_pi = builders.on_raspberry_pi()
     loaded: dict[str, Settings] = {}
-    run("config", lambda: _check_config(config, data_dir, user, loaded))
+    done.run("config", lambda: _check_config(config, data_dir, user, loaded))
     settings = loaded.get("settings") or Settings()
     simulated = builders.wants_simulation(settings, simulate)
-    skip_i2c = _simulation_reason(settings, simulate, on_pi) if simulated else None
     systemd = checks.find_systemd()
     kiosk_running = systemd.kiosk_running()
-
-    def unless(
-        in_use: bool, what: str, check: Callable[[], CheckResult]
-    ) -> Callable[[], CheckResult]:
-        if not in_use:
-            return check
-        why = f"the kiosk is running and uses {what}; to check it: {checks.STOP_KIOSK}, then "
-        return lambda: CheckResult("", SKIP, why + "run doctor again")
-
+    skip_i2c = _simulation_reason(settings, simulate, on_pi) if simulated else None
     hardware_in_use = kiosk_running and not simulated  # emulated parts disturb nothing
-    run("i2c", lambda: checks.check_i2c(skip_i2c, user))
-    run(
-        "sensor",
-        unless(hardware_in_use, "the sensor", _sensor_check(settings, simulated, builders)),
-    )
-    run(
-        "buzzer",
-        unless(hardware_in_use, "its buzzer", _buzzer_check(settings, simulated, builders)),
-    )
-
-    def display() -> CheckResult:
-        return checks.check_display(on_pi=on_pi, user=user)
-
-    run("display", unless(kiosk_running, "the screen", display))
-    run("sound", unless(kiosk_running, "the sound output", lambda: checks.check_sound(user)))
-    run("routine", lambda: checks.check_routine(settings["routine.name"]))
-    run(
-        "database",
-        lambda: checks.check_database(data_dir, user=user, may_write=not kiosk_running),
-    )
-    run("disk", lambda: checks.check_disk(data_dir))
-    run("service", lambda: checks.check_service(systemd))
-    return results, hung
+    done.run("i2c", lambda: checks.check_i2c(skip_i2c, user))
+    sensor = _sensor_check(settings, simulated, builders)
+    done.run("sensor", _unless(hardware_in_use, "the sensor", sensor))
+    buzzer = _buzzer_check(settings, simulated, builders)
+    done.run("buzzer", _unless(hardware_in_use, "its buzzer", buzzer))
+    display = functools.partial(checks.check_display, on_pi=on_pi, user=user)
+    done.run("display", _unless(kiosk_running, "the screen", display))
+    sound = functools.partial(checks.check_sound, user)
+    done.run("sound", _unless(kiosk_running, "the sound output", sound))
+    done.run("routine", lambda: checks.check_routine(settings["routine.name"]))
+    may_write = not kiosk_running
+    done.run("database", lambda: checks.check_database(data_dir, user=user, may_write=may_write))
+    done.run("disk", lambda: checks.check_disk(data_dir))
+    done.run("service", lambda: checks.check_service(systemd))
+    return done.results, done.hung
 
 
 def current_user() -> str:
