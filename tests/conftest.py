@@ -1,4 +1,5 @@
-"""Shared fixtures: gpiozero's mock pins, the emulated sensor under the real driver."""
+"""Shared fixtures: gpiozero's mock pins, the emulated sensor under the real driver, the whole
+kiosk built by bootstrap. The stand-ins themselves are in fakes.py."""
 
 from __future__ import annotations
 
@@ -9,17 +10,18 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pytest  # noqa: E402
+from fakes import build_harness  # noqa: E402
 from gpiozero import Device  # noqa: E402
-from gpiozero.pins.mock import MockFactory, MockPWMPin  # noqa: E402
 
 from hardware.clock import VirtualClock  # noqa: E402
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker  # noqa: E402
+from hardware.pins import mock_pin_factory  # noqa: E402
 
 
 @pytest.fixture
 def mock_factory():
     """A fresh MockFactory with PWM-capable pins, reset after the test."""
-    factory = MockFactory(pin_class=MockPWMPin)
+    factory = mock_pin_factory()
     previous = Device.pin_factory
     Device.pin_factory = factory
     yield factory
@@ -46,3 +48,20 @@ def chip(walker, clock) -> EmulatedVL53L0X:
 @pytest.fixture
 def bus(chip) -> EmulatedI2CBus:
     return EmulatedI2CBus({ADDRESS: chip})
+
+
+@pytest.fixture
+def make_kiosk(tmp_path):
+    """Build kiosks (fakes.KioskHarness) for a test; each is closed after it."""
+    made = []
+
+    def build(size=(800, 480), rotation=0, **values):
+        harness = build_harness(
+            tmp_path / f"data-{len(made)}", size, display__rotation=rotation, **values
+        )
+        made.append(harness)
+        return harness
+
+    yield build
+    for harness in made:
+        harness.close()

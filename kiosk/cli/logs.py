@@ -18,24 +18,15 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from kiosk.cli.log_access import CliError, open_log_for_reading
 from kiosk.cli.options import add_command
 from kiosk.log import queries as q
 from kiosk.log.export import FORMATS, TABLES, export
-from kiosk.log.schema import UnusableDatabase, open_readonly
-from kiosk.paths import DataFolder
 from kiosk.vocabulary import ENDING_LABELS, EVENT_LABELS
 
 logger = logging.getLogger(__name__)
 
 PROG = "balance-kiosk logs"
-
-
-class CliError(Exception):
-    """A one-line message for the caregiver, with the exit code to return."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 # ------------------------------------------------------------------- parsers
@@ -129,7 +120,7 @@ def _guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
 
 
 def _list(args: argparse.Namespace) -> int:
-    conn = _open(args)
+    conn = open_log_for_reading(args.data_dir)
     profile_id = _profile_id(conn, args.profile)
     since_ms = _since_ms(args.since)
     page = q.list_sessions(
@@ -162,7 +153,7 @@ def _show(args: argparse.Namespace) -> int:
     text = args.session_id.strip()
     if not text.isdigit():
         raise CliError(f"a session ID is a number (see 'logs list'), not {text!r}", 2)
-    conn = _open(args)
+    conn = open_log_for_reading(args.data_dir)
     detail = q.session_detail(conn, int(text))
     if detail is None:
         raise CliError(f"there is no session with ID {text} (see 'logs list')")
@@ -205,7 +196,7 @@ def _export(args: argparse.Namespace) -> int:
         args.fmt = "json" if str(args.out).lower().endswith(".json") else "csv"
     if args.fmt == "json" and args.what != "sessions":
         raise CliError("--what is for CSV; the JSON export always holds sessions with events", 2)
-    conn = _open(args)
+    conn = open_log_for_reading(args.data_dir)
     profile_id = _profile_id(conn, args.profile)
     since_ms = _since_ms(args.since)
     options = {"fmt": args.fmt, "what": args.what, "profile_id": profile_id, "since_ms": since_ms}
@@ -230,22 +221,6 @@ def _export(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------- helpers
-
-
-def _open(args: argparse.Namespace) -> sqlite3.Connection:
-    try:
-        folder = DataFolder.choose(args.data_dir).existing()
-    except OSError as exc:
-        raise CliError(str(exc)) from exc
-    path = folder.sessions_db
-    try:
-        return open_readonly(path)
-    except FileNotFoundError:
-        raise CliError(
-            f"no session log in {folder.path} (no {path.name}); is this the kiosk's data folder?"
-        ) from None
-    except UnusableDatabase as exc:
-        raise CliError(f"the session log {path} {exc.describe()}") from exc
 
 
 def _profile_id(conn: sqlite3.Connection, name: str | None) -> int | None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import unicodedata
 from collections.abc import Callable
 
+from kiosk.cli.log_access import CliError, open_log_for_reading
 from kiosk.cli.options import add_command
 from kiosk.log import queries as q
-from kiosk.log.schema import UnusableDatabase, open_readonly
 from kiosk.log.store import SessionStore
 from kiosk.paths import DataFolder
 
@@ -70,18 +71,17 @@ def _fail(message: str) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     """Read only: the log is opened as `logs` opens it, and nothing is created."""
-    folder = DataFolder.choose(args.data_dir).existing()
-    if not folder.sessions_db.is_file():
-        print("No walkers yet. Add one: balance-kiosk profiles add NAME")
-        return 0
-    try:
-        conn = open_readonly(folder.sessions_db)
-    except UnusableDatabase as error:
-        return _fail(f"the session log {folder.sessions_db} {error.describe()}")
-    try:
-        profiles = q.profiles(conn)
-    finally:
-        conn.close()
+    folder = DataFolder.choose(args.data_dir)
+    if folder.path.is_dir() and not folder.sessions_db.exists():
+        profiles = []
+    else:
+        try:
+            conn = open_log_for_reading(args.data_dir)
+        except CliError as error:
+            print(f"{PROG}: {error}", file=sys.stderr)
+            return error.code
+        with contextlib.closing(conn):
+            profiles = q.profiles(conn)
     if not profiles:
         print("No walkers yet. Add one: balance-kiosk profiles add NAME")
     for p in profiles:

@@ -128,7 +128,7 @@ def _wav_header(rate: int, channels: int) -> bytes:
     )
 
 
-class _AudioSpool:
+class AudioSpool:
     """Decodes a file's sound into a WAV spool file on a background thread.
 
     Each sample is written at its own place in the file (offset = media time x rate), so the
@@ -350,7 +350,7 @@ class MixerClock:
         # Resampled to the mixer's rate; a mono sound stays mono (half the spool, and SDL
         # spreads it over both speakers for free).
         channels = 1 if mixer_channels == 1 or source_channels == 1 else 2
-        self._spool = _AudioSpool(path, origin_s, rate, channels)
+        self._spool = AudioSpool(path, origin_s, rate, channels)
         self._loaded = False
         self._running = False  # started and not paused
         self._music_on = False  # music.play() issued and not seen stopping

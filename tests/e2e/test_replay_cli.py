@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
+from fakes import run_cli
 
 PERIOD = 33
 
@@ -24,12 +23,7 @@ def trace(tmp_path, *segments, name="trace.csv"):
 
 
 def replay(*args):
-    result = subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", "replay", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_cli("replay", *args)
     events = [json.loads(line) for line in result.stdout.splitlines()]
     return result, events
 

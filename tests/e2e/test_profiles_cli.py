@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from fakes import run_cli
 
 
 def profiles(tmp_path, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", "profiles", "--data-dir", str(tmp_path), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli("profiles", "--data-dir", tmp_path, *args)
 
 
 def test_add_rename_goal_and_list(tmp_path):

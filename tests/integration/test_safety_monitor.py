@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+from fakes import ExplodingSensor, HangingSensor
 from gpiozero.pins.mock import MockFactory
 
 from hardware.buzzer import ActiveBuzzerOutput, AlarmBuzzer, NullAlarm, Priority
@@ -124,21 +125,6 @@ def test_self_test_reports_a_missing_sensor(clock):
     assert not result.ok and "no sensor found" in result.message
 
 
-class ExplodingSensor:
-    """A sensor whose driver raises something nobody expected."""
-
-    connected = True
-
-    def connect(self):
-        pass
-
-    def poll(self):
-        raise ZeroDivisionError("division by zero")
-
-    def close(self):
-        pass
-
-
 def test_an_unexpected_error_in_the_loop_fails_safe():
     alarm = NullAlarm()
     monitor = SafetyMonitor(ExplodingSensor(), alarm, SafetyConfig())
@@ -200,19 +186,6 @@ def test_buzzer_sounds_while_the_screen_loop_is_blocked(mock_factory):
     finally:
         monitor.stop()
         buzzer.close()
-
-
-class HangingSensor(ExplodingSensor):
-    """Reads fine until told to hang, then blocks like a driver with no timeout."""
-
-    def __init__(self):
-        self.hang = threading.Event()
-        self.release = threading.Event()
-
-    def poll(self):
-        if self.hang.is_set():
-            self.release.wait(5.0)
-        return None
 
 
 def test_watchdog_sounds_the_fault_alarm_when_the_safety_thread_hangs():

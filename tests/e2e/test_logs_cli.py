@@ -5,18 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fakes import run_cli
 
 from kiosk.cli.main import build_parser
 from kiosk.log.store import SessionStore
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def ms(*args: int) -> int:
@@ -24,18 +24,7 @@ def ms(*args: int) -> int:
 
 
 def logs(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("BALANCE_KIOSK_DATA_DIR",)}
-    env.pop("STATE_DIRECTORY", None)
-    env["TZ"] = "UTC"
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", "logs", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-    )
+    return run_cli("logs", *args, cwd=cwd, env={"TZ": "UTC"})
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 INSTALLER = REPO / "systemd" / "install.sh"
 UNIT_TEXT = (REPO / "systemd" / "balance-kiosk.service").read_text(encoding="utf-8")
 CMDLINE = "console=serial0,115200 console=tty1 root=PARTUUID=1234-02 rootfstype=ext4 rootwait\n"

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pygame
 import pytest
+from fakes import finger, through_to_routine, wait_for
 
-from hardware.clock import VirtualClock
-from kiosk import bootstrap
-from kiosk.access.pin_lock import PinLock
 from kiosk.log.store import SessionStore
-from kiosk.paths import DataFolder
-from kiosk.player.player import RoutinePlayer
 from kiosk.player.routine import find_routine, load_routine
 from kiosk.safety.monitor import SafetyStatus
 from kiosk.safety.reach import ReachZone
 from kiosk.screens import theme
 from kiosk.screens.layout import MIN_ALERT_PX, MIN_BODY_PX, MIN_TARGET_PX, SUPPORTED_SIZES, Layout
 from kiosk.screens.walker import WalkerView, draw_walker_screen
-from kiosk.settings import LiveSettings, Settings
 from kiosk.vocabulary import Ending
 from kiosk.walk.flow import Screen
 from kiosk.walk.session import EndSummary
@@ -92,135 +86,6 @@ def test_alert_screens_are_coloured_as_alerts():
 
 
 # -- the app itself, with the emulated sensor, mock pins, a real log and the real video --------
-
-
-@pytest.fixture
-def make_kiosk(tmp_path):
-    """The whole kiosk as bootstrap builds it: the emulated sensor under the real driver, mock
-    pins, a real session log and the real video (without sound), on a virtual clock."""
-    made = []
-
-    def build(size=(800, 480), rotation=0, **values):
-        data = DataFolder(tmp_path / f"data-{len(made)}").create()
-        values = {
-            "display.rotation": rotation,
-            **{k.replace("__", "."): v for k, v in values.items()},
-        }
-        settings = LiveSettings(Settings(values), data.settings_overrides)
-        PinLock(data.caregiver_pin).set_pin("2468")
-        clock = VirtualClock(1000.0)
-        kiosk = bootstrap.build_kiosk(
-            settings,
-            data,
-            bootstrap.KioskFlags(simulate=True, headless=True, size=size),
-            make_player=lambda r: RoutinePlayer.from_routine(r, audio=False),
-            clock=clock,
-        )
-        kiosk.safety.start(armed=False)
-        made.append(kiosk)
-        wait_for(lambda: kiosk.safety.monitor.status.distance_mm is not None)
-        kiosk.app.frame([])
-        return Harness(kiosk, clock)
-
-    yield build
-    for kiosk in made:
-        kiosk.end_walk()
-        kiosk.store.close()
-
-
-class Harness:
-    """A built kiosk with short names for what the tests touch."""
-
-    def __init__(self, kiosk, clock):
-        self.kiosk, self.test_clock, self.app = kiosk, clock, kiosk.app
-        self.sim = kiosk.safety.simulation
-        self.buzzer, self.monitor = kiosk.safety.buzzer, kiosk.safety.monitor
-        self.flow, self.caregiver, self.store = kiosk.flow, kiosk.app.caregiver, kiosk.store
-
-    def frame(self, events=()):
-        self.app.frame(list(events))
-
-    @property
-    def player(self):
-        return self.kiosk.walk.player
-
-    @property
-    def buttons(self):
-        return self.app.buttons
-
-    @property
-    def current_screen(self):
-        return self.app.current_screen
-
-    @property
-    def rotation(self):
-        return self.app.rotation
-
-    @property
-    def layout(self):
-        return self.app.layout
-
-    @property
-    def logical(self):
-        return self.app.logical
-
-    @property
-    def frames(self):
-        return self.app.frames
-
-    @property
-    def profile_id(self):
-        return self.kiosk.walk.walkers.current
-
-
-def wait_for(predicate, limit_s=3.0):
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    raise AssertionError("timed out")
-
-
-def finger(app, action):
-    """A finger on the button for `action`, as SDL reports it: FINGERDOWN, then the same press
-    again as a mouse click marked touch=True."""
-    button = next(b for b in app.buttons if b.action == action)
-    lx, ly = button.rect.center
-    rotation = app.rotation
-    width, height = rotation.physical_size
-    px, py = _to_physical(rotation, (lx, ly))
-    return [
-        pygame.event.Event(pygame.FINGERDOWN, x=px / width, y=py / height, touch_id=1, finger_id=0),
-        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(px, py), button=1, touch=True),
-        pygame.event.Event(pygame.FINGERUP, x=px / width, y=py / height, touch_id=1, finger_id=0),
-        pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(px, py), button=1, touch=True),
-    ]
-
-
-def _to_physical(rotation, point):
-    lx, ly = point
-    width, height = rotation.physical_size
-    if rotation.degrees == 90:
-        return width - 1 - ly, lx
-    if rotation.degrees == 180:
-        return width - 1 - lx, height - 1 - ly
-    if rotation.degrees == 270:
-        return ly, height - 1 - lx
-    return lx, ly
-
-
-def through_to_routine(app):
-    app.frame(finger(app, "start"))
-    assert app.flow.screen is Screen.BEFORE_START  # one press, not two
-    while any(b.action == "more" for b in app.buttons):
-        app.frame(finger(app, "more"))
-    app.frame(finger(app, "holding"))
-    assert app.flow.screen is Screen.READY_CHECK
-    app.frame([])
-    app.test_clock.now += 2.5
-    app.frame([])
-    assert app.flow.screen is Screen.ROUTINE
 
 
 @pytest.mark.parametrize("size", SUPPORTED_SIZES)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -23,8 +22,10 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
+from fakes import run_cli as run_cli_in_process  # noqa: E402
 from player_clips import make_clip, read_frame_number, truncate  # noqa: E402
 
+from hardware.clock import VirtualClock  # noqa: E402
 from kiosk.cli import play as play_cli  # noqa: E402
 from kiosk.cli.main import build_parser  # noqa: E402
 from kiosk.player.captions import (  # noqa: E402
@@ -34,26 +35,13 @@ from kiosk.player.captions import (  # noqa: E402
     caption_font_px,
     parse_webvtt,
 )
-from kiosk.player.clock import _AudioSpool  # noqa: E402
+from kiosk.player.clock import AudioSpool  # noqa: E402
 from kiosk.player.player import PlayerError, RoutinePlayer, fit_rect  # noqa: E402
 from kiosk.player.routine import Chapter  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FPS = 30
 WAIT_S = 15.0  # upper bound for anything asynchronous; a guard against hangs only
-
-
-class FakeTime:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +89,8 @@ def _fonts():
 
 
 @pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
+def fake_time() -> VirtualClock:
+    return VirtualClock(50.0)
 
 
 @pytest.fixture
@@ -134,7 +122,7 @@ def pump(player: RoutinePlayer, done, what: str = "the player") -> None:
         time.sleep(0.002)
 
 
-def show_at(player: RoutinePlayer, fake: FakeTime, seconds: float, frame_time: float) -> None:
+def show_at(player: RoutinePlayer, fake: VirtualClock, seconds: float, frame_time: float) -> None:
     """Move the fake clock to `seconds` and wait for the picture starting at `frame_time`."""
     fake.now = 50.0 + seconds
     pump(player, lambda: abs(player.frame_time_s - frame_time) < 1e-3, f"frame at {frame_time}")
@@ -263,7 +251,7 @@ def test_the_decoder_refills_its_queue_in_bursts(clips, fake_time, players):
     # Shown frame by frame, the queue only shrinks until two are left...
     sizes = [waiting()]
     while sizes[-1] > 2:
-        fake_time.advance(1 / FPS)
+        fake_time.sleep(1 / FPS)
         player.update()
         sizes.append(waiting())
         if sizes[-1] > 2:
@@ -279,10 +267,10 @@ def test_next_frame_in_says_when_the_picture_changes(clips, fake_time, players):
     player.start()
     show_at(player, fake_time, 1.0, 1.0)
     pump(player, lambda: player.next_frame_in_s(1.0) == pytest.approx(1 / FPS, abs=1e-3))
-    fake_time.advance(0.02)
+    fake_time.sleep(0.02)
     assert player.next_frame_in_s(1.0) == pytest.approx(1 / FPS - 0.02, abs=1e-3)
     assert player.next_frame_in_s(0.005) == 0.005  # never longer than asked
-    fake_time.advance(0.02)
+    fake_time.sleep(0.02)
     assert player.next_frame_in_s(1.0) == 0.0  # due already
     player.pause()
     assert player.next_frame_in_s(0.25) == 0.25  # nothing changes while paused
@@ -297,14 +285,14 @@ def test_pause_freezes_picture_and_clock_and_resume_continues(clips, fake_time, 
     player.draw(screen)
     frozen = pygame.image.tobytes(screen, "RGB")
     for _ in range(5):
-        fake_time.advance(0.4)
+        fake_time.sleep(0.4)
         player.update()
         player.draw(screen)
         assert pygame.image.tobytes(screen, "RGB") == frozen
         assert player.position_s == pytest.approx(1.0)
     player.resume()
     assert player.position_s == pytest.approx(1.0)
-    fake_time.advance(0.5)
+    fake_time.sleep(0.5)
     pump(player, lambda: abs(player.frame_time_s - 1.5) < 1e-3)
     assert frame_on(screen, player) == 45
 
@@ -369,11 +357,11 @@ def test_plays_to_the_end(clips, fake_time, players):
     player = players(clips["silent"], clock=fake_time)
     player.start()
     show_at(player, fake_time, 2.98, 2.9667)
-    fake_time.advance(1.0)
+    fake_time.sleep(1.0)
     pump(player, lambda: player.ended)
     assert player.error is None
     at_end = player.position_s
-    fake_time.advance(1.0)
+    fake_time.sleep(1.0)
     player.update()
     assert player.position_s == at_end
 
@@ -530,10 +518,10 @@ def _spooled(spool, moves: list[tuple[float, float]]) -> np.ndarray:
 
 def test_sound_spool_puts_each_sample_at_its_time_even_after_a_jump(clips):
     rate = 44100
-    straight = _spooled(_AudioSpool(clips["sound"], 0.0, rate, 2), [(0.0, 2.9)])
+    straight = _spooled(AudioSpool(clips["sound"], 0.0, rate, 2), [(0.0, 2.9)])
     # A jump ahead first (like a chapter seek), then back to the start to fill the hole.
     jumped = _spooled(
-        _AudioSpool(clips["sound"], 0.0, rate, 2, ahead_s=0.5), [(2.0, 2.45), (0.0, 0.45)]
+        AudioSpool(clips["sound"], 0.0, rate, 2, ahead_s=0.5), [(2.0, 2.45), (0.0, 0.45)]
     )
     for start_s in (0.1, 2.1):
         window = slice(round(start_s * rate), round((start_s + 0.3) * rate))
@@ -544,7 +532,7 @@ def test_sound_spool_puts_each_sample_at_its_time_even_after_a_jump(clips):
 
 
 def test_sound_spool_tops_up_in_bursts(clips):
-    spool = _AudioSpool(clips["sound"], 0.0, 44100, 2, ahead_s=1.0, top_up_below_s=0.5)
+    spool = AudioSpool(clips["sound"], 0.0, 44100, 2, ahead_s=1.0, top_up_below_s=0.5)
     spool.start()
     try:
         wait_for = _covered_waiter(spool)
@@ -599,7 +587,7 @@ def test_a_folder_is_not_a_video(tmp_path):
 def test_a_file_cut_short_reports_an_error_without_raising(clips, fake_time, players):
     player = players(clips["truncated_faststart"], clock=fake_time, audio=False)
     player.start()
-    fake_time.advance(5.0)
+    fake_time.sleep(5.0)
     pump(player, lambda: player.error is not None, "the error to surface")
     assert "cut short" in str(player.error)
     assert player.update() is False  # still callable, nothing more happens
@@ -621,15 +609,7 @@ def test_close_stops_the_threads(clips, players):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", "play", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli_in_process("play", *args, cwd=ROOT)
 
 
 def test_play_registers_a_subcommand():

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
+from fakes import RecordingEffects
+
 from kiosk.safety.monitor import SafetyEvent, SafetyStatus
 from kiosk.safety.reach import ReachZone
 from kiosk.vocabulary import Ending, EventKind
 from kiosk.walk.flow import KioskFlow, Screen
-
-
-class RecordingEffects:
-    def __init__(self):
-        self.calls = []
-
-    def start_routine(self):
-        self.calls.append("start")
-
-    def pause_video(self, reason):
-        self.calls.append(f"pause:{reason}")
-
-    def resume_video(self, rewind_s):
-        self.calls.append(f"resume:{rewind_s:g}")
-
-    def finish_routine(self, ending):
-        self.calls.append(f"finish:{ending}")
 
 
 def status(distance=450, zone=ReachZone.WITHIN_REACH, fault=None):

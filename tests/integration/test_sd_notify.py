@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from hardware.buzzer import NullAlarm
+from hardware.clock import VirtualClock
 from hardware.tof_sensor import TofSensor
 from kiosk.safety.monitor import SafetyMonitor
 from kiosk.service.systemd import (
@@ -26,7 +27,7 @@ from kiosk.service.systemd import (
     watchdog_timeout_s,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TEN_S_USEC = "10000000"
 
 
@@ -80,14 +81,6 @@ def watchdog_env(listener: Listener, **extra: str) -> dict[str, str]:
     env["WATCHDOG_PID"] = str(os.getpid())
     env.update(extra)
     return env
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 # -- SdNotifier ---------------------------------------------------------------------------------
@@ -169,7 +162,7 @@ def test_watchdog_timeout_follows_sd_watchdog_enabled(env, expected):
 
 
 def test_the_watchdog_pings_at_half_the_timeout(path_listener):
-    clock = Clock()
+    clock = VirtualClock(1000.0)
     notifier = SdNotifier(path_listener.env_value)
     watchdog = ServiceWatchdog(
         notifier, [lambda: True], environ=watchdog_env(path_listener), clock=clock
@@ -192,7 +185,7 @@ def test_a_watchdog_for_another_process_stays_silent(path_listener):
 
 
 def test_pings_stop_while_a_check_fails_and_resume_when_it_passes(path_listener):
-    clock = Clock()
+    clock = VirtualClock(1000.0)
     state = {"safety": True}
     watchdog = ServiceWatchdog(
         SdNotifier(path_listener.env_value),
@@ -218,7 +211,7 @@ def test_pings_stop_while_a_check_fails_and_resume_when_it_passes(path_listener)
 
 
 def test_a_check_that_raises_counts_as_failing(path_listener, caplog):
-    clock = Clock()
+    clock = VirtualClock(1000.0)
 
     def screen_loop_alive() -> bool:
         raise RuntimeError("the frame counter is gone")
@@ -251,7 +244,7 @@ def test_no_pings_for_a_safety_monitor_that_never_started(bus, clock, path_liste
         SdNotifier(path_listener.env_value),
         {"safety thread": lambda: monitor.alive},
         environ=watchdog_env(path_listener),
-        clock=Clock(),
+        clock=VirtualClock(1000.0),
     )
     assert watchdog.tick() is False
     messages = path_listener.messages()
@@ -266,7 +259,7 @@ def test_pings_stop_once_the_safety_monitor_is_stopped(bus, clock, path_listener
         clock=clock,
         sleep=clock.sleep,
     )
-    watchdog_clock = Clock()
+    watchdog_clock = VirtualClock(1000.0)
     watchdog = ServiceWatchdog(
         SdNotifier(path_listener.env_value),
         {"safety thread": lambda: monitor.alive},

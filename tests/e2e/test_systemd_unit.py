@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-UNIT = Path(__file__).resolve().parents[1] / "systemd" / "balance-kiosk.service"
+UNIT = Path(__file__).resolve().parents[2] / "systemd" / "balance-kiosk.service"
 INSTALLED_PROGRAM = "/opt/balance-kiosk/venv/bin/balance-kiosk"
 MAX_EXPOSURE = 2.0
 

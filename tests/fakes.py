@@ -1,0 +1,240 @@
+"""What the tests share: stand-ins at the edges, and ways to drive the real parts.
+
+The fakes stay at the edge of the kiosk (the sensor's driver, the pins, the clock, the
+process boundary); the kiosk itself is always built by kiosk/bootstrap.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pygame
+
+from hardware.clock import VirtualClock
+from kiosk import bootstrap
+from kiosk.access.pin_lock import PinLock
+from kiosk.paths import DataFolder
+from kiosk.player.player import RoutinePlayer
+from kiosk.settings import LiveSettings, Settings
+from kiosk.walk.flow import Screen
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_PIN = "2468"
+# Environment variables that would point a command at another data folder or config.
+KIOSK_ENV = ("BALANCE_KIOSK_DATA_DIR", "STATE_DIRECTORY", "CONFIGURATION_DIRECTORY")
+
+__all__ = ["VirtualClock"]
+
+
+# -- time -------------------------------------------------------------------------------------
+
+
+def wait_for(predicate: Callable[[], Any], limit_s: float = 3.0) -> bool:
+    """Poll `predicate` in real time until it holds; AssertionError after `limit_s`."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    raise AssertionError(f"timed out after {limit_s} s waiting for {predicate}")
+
+
+# -- the command line, as a caregiver runs it -----------------------------------------------
+
+
+def run_cli(
+    *args: str | Path,
+    cwd: Path = REPO,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """`balance-kiosk ARGS` in a process of its own, headless, with no data folder or
+    config chosen by the environment unless `env` gives one."""
+    environment = {k: v for k, v in os.environ.items() if k not in KIOSK_ENV}
+    environment.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *map(str, args)],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )
+
+
+# -- sensors that misbehave in ways the emulated chip cannot -------------------------------
+
+
+class ExplodingSensor:
+    """A sensor whose driver raises something nobody expected."""
+
+    connected = True
+
+    def connect(self) -> None:
+        pass
+
+    def poll(self) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    def close(self) -> None:
+        pass
+
+
+class HangingSensor(ExplodingSensor):
+    """Reads fine until told to hang, then blocks like a driver with no timeout."""
+
+    def __init__(self) -> None:
+        self.hang = threading.Event()
+        self.release = threading.Event()
+
+    def poll(self) -> None:
+        if self.hang.is_set():
+            self.release.wait(5.0)
+        return None
+
+
+class RecordingEffects:
+    """The flow's effects, written down instead of done."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def start_routine(self) -> None:
+        self.calls.append("start")
+
+    def pause_video(self, reason: str) -> None:
+        self.calls.append(f"pause:{reason}")
+
+    def resume_video(self, rewind_s: float) -> None:
+        self.calls.append(f"resume:{rewind_s:g}")
+
+    def finish_routine(self, ending: str) -> None:
+        self.calls.append(f"finish:{ending}")
+
+
+# -- the whole kiosk, built by bootstrap, driven by fingers ----------------------------------
+
+
+class KioskHarness:
+    """A kiosk built by bootstrap on the emulated sensor and mock pins, with a real session
+    log and the real video (no sound), on a virtual clock for the screens."""
+
+    def __init__(self, kiosk: bootstrap.Kiosk, clock: VirtualClock) -> None:
+        self.kiosk, self.test_clock, self.app = kiosk, clock, kiosk.app
+        self.sim = kiosk.safety.simulation
+        self.buzzer, self.monitor = kiosk.safety.buzzer, kiosk.safety.monitor
+        self.flow, self.caregiver, self.store = kiosk.flow, kiosk.app.caregiver, kiosk.store
+
+    def frame(self, events: list[pygame.event.Event] | tuple = ()) -> None:
+        self.app.frame(list(events))
+
+    def tap(self, action: str) -> None:
+        self.frame(finger(self.app, action))
+
+    @property
+    def player(self) -> Any:
+        return self.kiosk.walk.player
+
+    @property
+    def buttons(self) -> list:
+        return self.app.buttons
+
+    @property
+    def current_screen(self) -> str:
+        return self.app.current_screen
+
+    @property
+    def rotation(self) -> Any:
+        return self.app.rotation
+
+    @property
+    def layout(self) -> Any:
+        return self.app.layout
+
+    @property
+    def logical(self) -> pygame.Surface:
+        return self.app.logical
+
+    @property
+    def frames(self) -> int:
+        return self.app.frames
+
+    @property
+    def profile_id(self) -> int:
+        return self.kiosk.walk.walkers.current
+
+    def close(self) -> None:
+        self.kiosk.end_walk()
+        self.kiosk.store.close()
+
+
+def build_harness(folder: Path, size: tuple[int, int] = (800, 480), **values: Any) -> KioskHarness:
+    """Settings by key with '__' for the dot (routine__rewind_s=8)."""
+    data = DataFolder(folder).create()
+    settings = {key.replace("__", "."): value for key, value in values.items()}
+    live = LiveSettings(Settings(settings), data.settings_overrides)
+    PinLock(data.caregiver_pin).set_pin(TEST_PIN)
+    clock = VirtualClock(1000.0)
+    kiosk = bootstrap.build_kiosk(
+        live,
+        data,
+        bootstrap.KioskFlags(simulate=True, headless=True, size=size),
+        make_player=lambda routine: RoutinePlayer.from_routine(routine, audio=False),
+        clock=clock,
+    )
+    kiosk.safety.start(armed=False)
+    harness = KioskHarness(kiosk, clock)
+    wait_for(lambda: kiosk.safety.monitor.status.distance_mm is not None)
+    harness.frame()
+    return harness
+
+
+def finger(app: Any, action: str) -> list[pygame.event.Event]:
+    """A finger on the button for `action`, as SDL reports it: FINGERDOWN, then the same press
+    again as a mouse click marked touch=True."""
+    button = next(b for b in app.buttons if b.action == action)
+    rotation = app.rotation
+    width, height = rotation.physical_size
+    px, py = to_physical(rotation, button.rect.center)
+    return [
+        pygame.event.Event(pygame.FINGERDOWN, x=px / width, y=py / height, touch_id=1, finger_id=0),
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(px, py), button=1, touch=True),
+        pygame.event.Event(pygame.FINGERUP, x=px / width, y=py / height, touch_id=1, finger_id=0),
+        pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(px, py), button=1, touch=True),
+    ]
+
+
+def to_physical(rotation: Any, point: tuple[int, int]) -> tuple[int, int]:
+    """Where a point of the upright picture lies on a panel mounted turned."""
+    lx, ly = point
+    width, height = rotation.physical_size
+    if rotation.degrees == 90:
+        return width - 1 - ly, lx
+    if rotation.degrees == 180:
+        return width - 1 - lx, height - 1 - ly
+    if rotation.degrees == 270:
+        return ly, height - 1 - lx
+    return lx, ly
+
+
+def through_to_routine(app: KioskHarness) -> None:
+    """Start, read the safety points, hold the support for the ready check: the routine."""
+    app.frame(finger(app, "start"))
+    assert app.flow.screen is Screen.BEFORE_START  # one press, not two
+    while any(b.action == "more" for b in app.buttons):
+        app.frame(finger(app, "more"))
+    app.frame(finger(app, "holding"))
+    assert app.flow.screen is Screen.READY_CHECK
+    app.frame()
+    app.test_clock.now += 2.5
+    app.frame()
+    assert app.flow.screen is Screen.ROUTINE
