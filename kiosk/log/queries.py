@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from kiosk.log.schema import SUMMARY_KINDS_SQL
+from kiosk.vocabulary import SUMMARY_EVENTS, Ending, EventKind
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -64,7 +65,7 @@ class SessionSummary:
 
     @property
     def completed(self) -> bool:
-        return self.ended_how == "completed"
+        return self.ended_how == Ending.COMPLETED
 
     @property
     def minutes_walked(self) -> float:
@@ -131,9 +132,9 @@ def alarm_spans(marks: Iterable[tuple[int, str]], end_ms: int | None) -> list[tu
     last = None
     for t, kind in marks:
         last = t
-        if kind == "alarm_on" and on is None:
+        if kind == EventKind.ALARM_ON and on is None:
             on = t
-        elif kind == "alarm_off" and on is not None:
+        elif kind == EventKind.ALARM_OFF and on is not None:
             spans.append((on, t))
             on = None
     if on is not None:
@@ -153,9 +154,9 @@ def _summary(row: Sequence, marks: list[tuple[int, str]]) -> SessionSummary:
     longest = max((b - a for a, b in spans), default=0)
     return SessionSummary(
         *row,
-        reminders=sum(1 for _, k in marks if k == "alarm_on"),
+        reminders=sum(1 for _, k in marks if k == EventKind.ALARM_ON),
         longest_out_of_reach_s=longest / 1000,
-        faults=sum(1 for _, k in marks if k == "fault_on"),
+        faults=sum(1 for _, k in marks if k == EventKind.FAULT_ON),
     )
 
 
@@ -297,7 +298,7 @@ def session_detail(conn: sqlite3.Connection, session_id: int) -> SessionDetail |
             "SELECT t, distance_mm FROM samples WHERE session_id = ? ORDER BY t", (session_id,)
         )
     ]
-    marks = [(e.t, e.kind) for e in events if e.kind in ("alarm_on", "alarm_off", "fault_on")]
+    marks = [(e.t, e.kind) for e in events if e.kind in SUMMARY_EVENTS]
     end = row[6]
     if end is None:
         times = [e.t for e in events] + [s.t for s in samples]

@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from kiosk.vocabulary import SUMMARY_EVENTS, sql_list
+
 logger = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x42414C4B  # "BALK"
@@ -71,7 +73,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX sessions_by_start ON sessions(started_at)",
         "CREATE INDEX sessions_by_profile_start ON sessions(profile_id, started_at)",
         # Only the events the summaries count, in (session, time, id) order and covering their
-        # kind: the list and the export read these instead of every event.
+        # kind: the list and the export read these instead of every event. The kinds are spelled
+        # out because a shipped step never changes; tests/test_log_vocabulary.py checks them
+        # against SUMMARY_EVENTS (if that changes, a new step must rebuild this index).
         """CREATE INDEX events_summary ON events(session_id, t, id, kind)
             WHERE kind IN ('alarm_on', 'alarm_off', 'fault_on')""",
         # Sessions still open: found at once at open without scanning the whole table.
@@ -80,8 +84,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-# The WHERE clause that lets a query use the events_summary index (it must match it exactly).
-SUMMARY_KINDS_SQL = "kind IN ('alarm_on', 'alarm_off', 'fault_on')"
+# The WHERE clause that lets a query use the events_summary index: SQLite uses a partial index
+# only when the query's WHERE repeats the index's, so this must match the newest definition of
+# events_summary exactly (tests/test_log_vocabulary.py checks both).
+SUMMARY_KINDS_SQL = f"kind IN {sql_list(SUMMARY_EVENTS)}"
 
 TABLES_BY_VERSION = {1: {"profiles", "sessions", "events"}, 2: {"samples"}}
 

@@ -49,13 +49,13 @@ from kiosk.log.schema import (
     secure_files,
     set_aside,
 )
+from kiosk.vocabulary import Ending, EventKind, sql_list
 
 logger = logging.getLogger(__name__)
 
-EVENT_KINDS = frozenset(
-    {"alarm_on", "alarm_off", "fault_on", "fault_off", "pause", "resume", "chapter", "stop"}
-)
-ENDINGS = frozenset({"completed", "stopped", "interrupted", "fault"})
+# Plain strings, so that a kind read from anywhere is checked by its text.
+EVENT_KINDS = frozenset(str(kind) for kind in EventKind)
+ENDINGS = frozenset(str(ending) for ending in Ending)
 
 SAMPLE_BUFFER_S = 1.0  # distance samples wait at most this long before they are written
 DURABLE_EVERY_S = 5.0  # a samples-only commit is fsynced at least this often
@@ -70,6 +70,7 @@ _INSERT_EVENT = (
     "INSERT INTO events (session_id, t, kind, detail, distance_mm) VALUES (?, ?, ?, ?, ?)"
 )
 _INSERT_SAMPLE = "INSERT INTO samples (session_id, t, distance_mm) VALUES (?, ?, ?)"
+_PAUSE_MARKS = f"kind IN {sql_list((EventKind.PAUSE, EventKind.RESUME))}"
 # The first ending wins: a fault reported while a finished session shuts down changes nothing.
 _END_SESSION = """UPDATE sessions SET ended_at = ?, ended_how = ?, seconds_walking = ?,
     seconds_paused = ? WHERE id = ? AND ended_at IS NULL"""
@@ -293,7 +294,7 @@ class SessionStore:
             logger.error("event kind %r is not one of %s; not recorded", kind, sorted(EVENT_KINDS))
             return
         try:
-            params = (int(session_id), int(t), kind, str(detail or ""), _mm(distance_mm))
+            params = (int(session_id), int(t), str(kind), str(detail or ""), _mm(distance_mm))
         except (TypeError, ValueError) as exc:
             logger.error("event %s not recorded: %s", kind, exc)
             return
@@ -323,9 +324,12 @@ class SessionStore:
         """Close a session (completed|stopped|interrupted|fault), durably; waits for the commit."""
         t = self.now_ms() if t_ms is None else t_ms
         if ended_how not in ENDINGS:
-            logger.error("ending %r is not one of %s; saved as 'stopped'", ended_how, ENDINGS)
-            ended_how = "stopped"
-        params = (int(t), ended_how, float(seconds_walking), float(seconds_paused), int(session_id))
+            logger.error(
+                "ending %r is not one of %s; saved as %r", ended_how, ENDINGS, str(Ending.STOPPED)
+            )
+            ended_how = Ending.STOPPED
+        ending = str(ended_how)  # an Ending is stored as its word
+        params = (int(t), ending, float(seconds_walking), float(seconds_paused), int(session_id))
         self._submit(_Row("end", _END_SESSION, params))
         self.flush(self._sync_timeout)
 
@@ -706,15 +710,15 @@ def _recover(conn: sqlite3.Connection, before_id: int | None) -> list[int]:
             ).fetchone()[0]
             ended_at = max(started_at, last_event or started_at, last_sample or started_at)
             marks = conn.execute(
-                """SELECT t, kind FROM events WHERE session_id = ? AND kind IN ('pause', 'resume')
-                   ORDER BY t, id""",
+                f"""SELECT t, kind FROM events WHERE session_id = ? AND {_PAUSE_MARKS}
+                    ORDER BY t, id""",
                 (session_id,),
             ).fetchall()
             paused = _paused_seconds(marks, ended_at)
             walking = max(0.0, (ended_at - started_at) / 1000 - paused)
             conn.execute(
                 _END_SESSION,
-                (ended_at, "interrupted", walking, paused, session_id),
+                (ended_at, str(Ending.INTERRUPTED), walking, paused, session_id),
             )
         conn.execute("COMMIT")
     except BaseException:
@@ -729,9 +733,9 @@ def _paused_seconds(marks: list[tuple[int, str]], end_ms: int) -> float:
     total = 0
     paused_at: int | None = None
     for t, kind in marks:
-        if kind == "pause" and paused_at is None:
+        if kind == EventKind.PAUSE and paused_at is None:
             paused_at = t
-        elif kind == "resume" and paused_at is not None:
+        elif kind == EventKind.RESUME and paused_at is not None:
             total += t - paused_at
             paused_at = None
     if paused_at is not None:
