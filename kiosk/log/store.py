@@ -10,6 +10,9 @@ What the routine needs from it, above all, is that logging never gets in the way
 * A file that cannot be used (damaged, another program's, a newer schema) is renamed aside,
   untouched, and a fresh log is started; if no file can be used at all, an in-memory log keeps
   the routine going and ``problems`` says sessions are not being saved.
+* Event kinds and endings are checked twice: here, where an unknown one is logged and not
+  raised, and in the file's own SQL (triggers from ``kiosk.vocabulary``, brought up to date at
+  every open: see ``kiosk.log.schema``).
 
 Durability: the WAL runs with ``synchronous=NORMAL`` (no fsync per commit), which is plenty for
 distance samples. Commits that carry a session start, an event or a session end switch to
@@ -48,6 +51,7 @@ from kiosk.log.schema import (
     prepare_file,
     secure_files,
     set_aside,
+    sync_word_checks,
 )
 from kiosk.vocabulary import Ending, EventKind, sql_list
 
@@ -252,6 +256,7 @@ class SessionStore:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn)
+        sync_word_checks(conn)
         reader = sqlite3.connect(uri, uri=True, check_same_thread=False)
         reader.execute("PRAGMA read_uncommitted = ON")  # shared cache: don't wait on the writer
         return cls(
@@ -678,11 +683,28 @@ def _open_file(path: Path) -> sqlite3.Connection:
     try:
         configure(conn)
         migrate(conn)
+        _sync_word_checks(conn)
         secure_files(path)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _sync_word_checks(conn: sqlite3.Connection) -> None:
+    """Bring the file's word checks up to this vocabulary, unless it cannot be written now.
+
+    Only a damaged file stops the open: with a full disk or a busy file the log is still
+    usable (the store checks its own words), and the next open tries again.
+    """
+    try:
+        sync_word_checks(conn)
+    except sqlite3.Error as exc:
+        if is_damage(exc):
+            raise
+        logger.warning(
+            "could not update the session log's word checks (%s); retried at next open", exc
+        )
 
 
 def _recover(conn: sqlite3.Connection, before_id: int | None) -> list[int]:
