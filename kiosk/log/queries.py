@@ -346,9 +346,28 @@ def weekly_summary(
     if profile is None:
         return None
     today = today or datetime.now(tz).date()
-    this_monday = today - timedelta(days=today.weekday())
+    this_monday = _monday_of(today)
     first_monday = this_monday - timedelta(weeks=max(1, weeks or 1) - 1)
     since_ms = day_start_ms(first_monday, tz) if weeks is not None else None
+    per_day = _tally_days(conn, profile_id, since_ms, tz)
+    if weeks is None and per_day:
+        first_monday = _monday_of(min(min(per_day), this_monday))
+    result = []
+    monday = first_monday
+    while monday <= this_monday:
+        result.append(_week(profile, monday, per_day))
+        monday += timedelta(weeks=1)
+    return WeeklySummary(profile, result)
+
+
+def _monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _tally_days(
+    conn: sqlite3.Connection, profile_id: int, since_ms: int | None, tz: tzinfo | None
+) -> dict[date, list[float]]:
+    """[sessions, minutes walked] per local day a session of the profile started on."""
     where, params = session_filters(profile_id, since_ms)
     per_day: dict[date, list[float]] = {}
     for started_at, seconds in conn.execute(
@@ -358,27 +377,22 @@ def weekly_summary(
         tally = per_day.setdefault(day, [0, 0.0])
         tally[0] += 1
         tally[1] += seconds / 60
-    if weeks is None and per_day:
-        first = min(min(per_day), this_monday)
-        first_monday = first - timedelta(days=first.weekday())
-    result = []
-    monday = first_monday
-    while monday <= this_monday:
-        days = [per_day.get(monday + timedelta(days=i)) for i in range(7)]
-        walked = [d for d in days if d and d[1] > 0]
-        at_goal = sum(1 for d in walked if d[1] >= profile.goal_minutes)
-        iso = monday.isocalendar()
-        result.append(
-            WeekSummary(
-                year=iso.year,
-                week=iso.week,
-                monday=monday,
-                sessions=sum(d[0] for d in days if d),
-                minutes_walked=sum((d[1] for d in walked), 0.0),
-                days_walked=len(walked),
-                days_at_goal=at_goal,
-                goal_met=at_goal >= profile.goal_days,
-            )
-        )
-        monday += timedelta(weeks=1)
-    return WeeklySummary(profile, result)
+    return per_day
+
+
+def _week(profile: Profile, monday: date, per_day: dict[date, list[float]]) -> WeekSummary:
+    """One week's sessions, minutes and days from the per-day tally, against the goal."""
+    days = [per_day.get(monday + timedelta(days=i)) for i in range(7)]
+    walked = [d for d in days if d and d[1] > 0]
+    at_goal = sum(1 for d in walked if d[1] >= profile.goal_minutes)
+    iso = monday.isocalendar()
+    return WeekSummary(
+        year=iso.year,
+        week=iso.week,
+        monday=monday,
+        sessions=sum(d[0] for d in days if d),
+        minutes_walked=sum((d[1] for d in walked), 0.0),
+        days_walked=len(walked),
+        days_at_goal=at_goal,
+        goal_met=at_goal >= profile.goal_days,
+    )

@@ -188,7 +188,9 @@ class SessionStore:
     ) -> SessionStore:
         """Open (or create) the log at ``path``; never raises, see ``problems`` instead.
 
-        Sessions left open by a crash or power cut are closed as 'interrupted' here.
+        Sessions left open by a crash or power cut are closed as 'interrupted' here. A file that
+        cannot be used is set aside and a fresh one tried once; failing that, the log is kept in
+        memory.
         """
         path = Path(path)
         problems: list[StoreProblem] = []
@@ -197,22 +199,12 @@ class SessionStore:
             logger.error("%s", problem.message)
             problems.append(problem)
 
-        conn: sqlite3.Connection | None = None
         for _attempt in range(2):
+            conn: sqlite3.Connection | None = None
             try:
                 conn = _open_file(path)
-                try:
-                    closed = _recover(conn, None)
-                    if closed:
-                        logger.warning("closed %d interrupted session(s): %s", len(closed), closed)
-                except sqlite3.Error as exc:
-                    if is_damage(exc):
-                        raise
-                    # e.g. a full disk: keep the file; the next open tries again.
-                    report(_write_problem(path, exc))
-                reader = sqlite3.connect(
-                    f"{path.absolute().as_uri()}?mode=ro", uri=True, check_same_thread=False
-                )
+                _recover_at_open(conn, path, report)
+                reader = _open_reader(path)
                 return cls(
                     path,
                     conn,
@@ -225,18 +217,8 @@ class SessionStore:
             except (UnusableDatabase, sqlite3.DatabaseError, OSError) as exc:
                 if conn is not None:
                     conn.close()
-                    conn = None
-                if not isinstance(exc, UnusableDatabase) and not is_damage(exc):
-                    report(_not_saving(path, exc))  # locked, full, no permission: not the file
+                if not _set_aside_unusable(path, exc, report):
                     break
-                if not isinstance(exc, UnusableDatabase):
-                    exc = UnusableDatabase("unreadable", f"it is damaged: {exc}")
-                try:
-                    aside = set_aside(path)
-                except OSError as move_exc:
-                    report(_not_saving(path, move_exc))
-                    break
-                report(_set_aside_problem(path, aside, exc))
         return cls._in_memory(path, problems, clock=clock, sync_timeout=sync_timeout)
 
     @classmethod
@@ -689,6 +671,50 @@ def _open_file(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _recover_at_open(
+    conn: sqlite3.Connection, path: Path, report: Callable[[StoreProblem], None]
+) -> None:
+    """Close the sessions a crash left open; damage raises, any other error is only reported."""
+    try:
+        closed = _recover(conn, None)
+        if closed:
+            logger.warning("closed %d interrupted session(s): %s", len(closed), closed)
+    except sqlite3.Error as exc:
+        if is_damage(exc):
+            raise
+        # e.g. a full disk: keep the file; the next open tries again.
+        report(_write_problem(path, exc))
+
+
+def _open_reader(path: Path) -> sqlite3.Connection:
+    """The read-only connection the caregiver queries use, beside the writer."""
+    return sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+
+
+def _set_aside_unusable(
+    path: Path, exc: BaseException, report: Callable[[StoreProblem], None]
+) -> bool:
+    """After a failed open: True when the file was set aside (so a fresh one is worth trying).
+
+    An error that is not about the file's contents (locked, full, no permission) and a file
+    that cannot be moved are reported as not saving, and False is returned.
+    """
+    if isinstance(exc, UnusableDatabase):
+        unusable = exc
+    elif is_damage(exc):
+        unusable = UnusableDatabase("unreadable", f"it is damaged: {exc}")
+    else:
+        report(_not_saving(path, exc))  # locked, full, no permission: not the file
+        return False
+    try:
+        aside = set_aside(path)
+    except OSError as move_exc:
+        report(_not_saving(path, move_exc))
+        return False
+    report(_set_aside_problem(path, aside, unusable))
+    return True
 
 
 def _sync_word_checks(conn: sqlite3.Connection) -> None:
