@@ -6,6 +6,21 @@ parsing, and every reader converts them to local time only for display.
 A file is ours when its ``application_id`` is ours; ``user_version`` is the schema version, and
 ``MIGRATIONS[n]`` turns version n into version n + 1, so a file of any older version opens in the
 newest one. Never edit a shipped step: add a new one.
+
+Word checks. The SQL itself refuses an event kind or a session ending that is not in
+``kiosk.vocabulary``, so no writer (a raw ``sqlite3`` shell included) can store a word that the
+readers do not know. SQLite cannot add a CHECK to an existing table without rebuilding it, so
+the checks are BEFORE INSERT/UPDATE triggers, named ``word_check_*`` and built from the
+vocabulary by ``word_check_triggers``. They are not a migration step, because a step's text is
+frozen and the vocabulary is not. Instead the store's writing connection runs
+``sync_word_checks`` at every open: it compares the triggers' stored SQL with the SQL built now
+and, only when they differ, drops and recreates them in one transaction. So a kind added to the
+vocabulary reaches every existing file at its next open, an up-to-date file is not written at
+all, and a read-only open (``open_readonly``, ``inspect_file``) never creates or changes them.
+Words are only ever added, never renamed or removed. Then rows already written never need
+checking again, and an older kiosk that opens the file (which keeps the newer list, or puts
+back its own shorter one) is never refused a word of its own. A file that cannot be written at
+open keeps its old checks until the next open (see the store).
 """
 
 from __future__ import annotations
@@ -16,6 +31,8 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
+
+from kiosk.vocabulary import SUMMARY_EVENTS, Ending, EventKind, sql_list
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +88,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX sessions_by_start ON sessions(started_at)",
         "CREATE INDEX sessions_by_profile_start ON sessions(profile_id, started_at)",
         # Only the events the summaries count, in (session, time, id) order and covering their
-        # kind: the list and the export read these instead of every event.
+        # kind: the list and the export read these instead of every event. The kinds are spelled
+        # out because a shipped step never changes; tests/test_log_vocabulary.py checks them
+        # against SUMMARY_EVENTS (if that changes, a new step must rebuild this index).
         """CREATE INDEX events_summary ON events(session_id, t, id, kind)
             WHERE kind IN ('alarm_on', 'alarm_off', 'fault_on')""",
         # Sessions still open: found at once at open without scanning the whole table.
@@ -80,8 +99,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-# The WHERE clause that lets a query use the events_summary index (it must match it exactly).
-SUMMARY_KINDS_SQL = "kind IN ('alarm_on', 'alarm_off', 'fault_on')"
+# The WHERE clause that lets a query use the events_summary index: SQLite uses a partial index
+# only when the query's WHERE repeats the index's, so this must match the newest definition of
+# events_summary exactly (tests/test_log_vocabulary.py checks both).
+SUMMARY_KINDS_SQL = f"kind IN {sql_list(SUMMARY_EVENTS)}"
 
 TABLES_BY_VERSION = {1: {"profiles", "sessions", "events"}, 2: {"samples"}}
 
@@ -240,6 +261,62 @@ def migrate(conn: sqlite3.Connection) -> int:
     if missing:
         raise UnusableDatabase("unreadable", f"tables are missing: {', '.join(sorted(missing))}")
     return start
+
+
+WORD_CHECK_PREFIX = "word_check_"
+
+
+def word_check_triggers() -> dict[str, str]:
+    """The triggers that refuse unknown words, by name, spelled as SQLite stores them."""
+    kinds = f"NEW.kind NOT IN {sql_list(EventKind)}"
+    endings = f"NEW.ended_how IS NOT NULL AND NEW.ended_how NOT IN {sql_list(Ending)}"
+    checks = (
+        ("event_kind", "events", "kind", kinds, "not an event kind of kiosk.vocabulary"),
+        ("ending", "sessions", "ended_how", endings, "not a session ending of kiosk.vocabulary"),
+    )
+    triggers: dict[str, str] = {}
+    for what, table, column, refused, message in checks:
+        for name, event in (("insert", "INSERT"), ("update", f"UPDATE OF {column}")):
+            trigger = f"{WORD_CHECK_PREFIX}{what}_{name}"
+            # One space between words: SQLite keeps this text as given, so it compares equal.
+            triggers[trigger] = (
+                f"CREATE TRIGGER {trigger} BEFORE {event} ON {table} WHEN {refused} "
+                f"BEGIN SELECT RAISE(ABORT, '{table}.{column}: {message}'); END"
+            )
+    return triggers
+
+
+def sync_word_checks(conn: sqlite3.Connection) -> list[str]:
+    """Make the word-check triggers those of this vocabulary; returns the names changed.
+
+    For the writing connection only (autocommit). Writes nothing when they already match.
+    """
+    if not _stale_word_checks(conn):
+        return []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        stale = _stale_word_checks(conn)  # again, now that no other writer can change them
+        wanted = word_check_triggers()
+        for name in stale:
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            if name in wanted:
+                conn.execute(wanted[name])
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+            conn.execute("ROLLBACK")
+        raise
+    logger.info("session log word checks updated: %s", ", ".join(stale))
+    return stale
+
+
+def _stale_word_checks(conn: sqlite3.Connection) -> list[str]:
+    """Word-check triggers missing, different from this vocabulary's, or no longer wanted."""
+    rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    present = {name: sql for name, sql in rows if name.startswith(WORD_CHECK_PREFIX)}
+    wanted = word_check_triggers()
+    names = sorted(present.keys() | wanted.keys())
+    return [name for name in names if present.get(name) != wanted.get(name)]
 
 
 def open_readonly(path: Path) -> sqlite3.Connection:

@@ -10,6 +10,9 @@ What the routine needs from it, above all, is that logging never gets in the way
 * A file that cannot be used (damaged, another program's, a newer schema) is renamed aside,
   untouched, and a fresh log is started; if no file can be used at all, an in-memory log keeps
   the routine going and ``problems`` says sessions are not being saved.
+* Event kinds and endings are checked twice: here, where an unknown one is logged and not
+  raised, and in the file's own SQL (triggers from ``kiosk.vocabulary``, brought up to date at
+  every open: see ``kiosk.log.schema``).
 
 Durability: the WAL runs with ``synchronous=NORMAL`` (no fsync per commit), which is plenty for
 distance samples. Commits that carry a session start, an event or a session end switch to
@@ -48,14 +51,15 @@ from kiosk.log.schema import (
     prepare_file,
     secure_files,
     set_aside,
+    sync_word_checks,
 )
+from kiosk.vocabulary import Ending, EventKind, sql_list
 
 logger = logging.getLogger(__name__)
 
-EVENT_KINDS = frozenset(
-    {"alarm_on", "alarm_off", "fault_on", "fault_off", "pause", "resume", "chapter", "stop"}
-)
-ENDINGS = frozenset({"completed", "stopped", "interrupted", "fault"})
+# Plain strings, so that a kind read from anywhere is checked by its text.
+EVENT_KINDS = frozenset(str(kind) for kind in EventKind)
+ENDINGS = frozenset(str(ending) for ending in Ending)
 
 SAMPLE_BUFFER_S = 1.0  # distance samples wait at most this long before they are written
 DURABLE_EVERY_S = 5.0  # a samples-only commit is fsynced at least this often
@@ -70,6 +74,7 @@ _INSERT_EVENT = (
     "INSERT INTO events (session_id, t, kind, detail, distance_mm) VALUES (?, ?, ?, ?, ?)"
 )
 _INSERT_SAMPLE = "INSERT INTO samples (session_id, t, distance_mm) VALUES (?, ?, ?)"
+_PAUSE_MARKS = f"kind IN {sql_list((EventKind.PAUSE, EventKind.RESUME))}"
 # The first ending wins: a fault reported while a finished session shuts down changes nothing.
 _END_SESSION = """UPDATE sessions SET ended_at = ?, ended_how = ?, seconds_walking = ?,
     seconds_paused = ? WHERE id = ? AND ended_at IS NULL"""
@@ -183,7 +188,9 @@ class SessionStore:
     ) -> SessionStore:
         """Open (or create) the log at ``path``; never raises, see ``problems`` instead.
 
-        Sessions left open by a crash or power cut are closed as 'interrupted' here.
+        Sessions left open by a crash or power cut are closed as 'interrupted' here. A file that
+        cannot be used is set aside and a fresh one tried once; failing that, the log is kept in
+        memory.
         """
         path = Path(path)
         problems: list[StoreProblem] = []
@@ -192,22 +199,12 @@ class SessionStore:
             logger.error("%s", problem.message)
             problems.append(problem)
 
-        conn: sqlite3.Connection | None = None
         for _attempt in range(2):
+            conn: sqlite3.Connection | None = None
             try:
                 conn = _open_file(path)
-                try:
-                    closed = _recover(conn, None)
-                    if closed:
-                        logger.warning("closed %d interrupted session(s): %s", len(closed), closed)
-                except sqlite3.Error as exc:
-                    if is_damage(exc):
-                        raise
-                    # e.g. a full disk: keep the file; the next open tries again.
-                    report(_write_problem(path, exc))
-                reader = sqlite3.connect(
-                    f"{path.absolute().as_uri()}?mode=ro", uri=True, check_same_thread=False
-                )
+                _recover_at_open(conn, path, report)
+                reader = _open_reader(path)
                 return cls(
                     path,
                     conn,
@@ -220,18 +217,8 @@ class SessionStore:
             except (UnusableDatabase, sqlite3.DatabaseError, OSError) as exc:
                 if conn is not None:
                     conn.close()
-                    conn = None
-                if not isinstance(exc, UnusableDatabase) and not is_damage(exc):
-                    report(_not_saving(path, exc))  # locked, full, no permission: not the file
+                if not _set_aside_unusable(path, exc, report):
                     break
-                if not isinstance(exc, UnusableDatabase):
-                    exc = UnusableDatabase("unreadable", f"it is damaged: {exc}")
-                try:
-                    aside = set_aside(path)
-                except OSError as move_exc:
-                    report(_not_saving(path, move_exc))
-                    break
-                report(_set_aside_problem(path, aside, exc))
         return cls._in_memory(path, problems, clock=clock, sync_timeout=sync_timeout)
 
     @classmethod
@@ -251,6 +238,7 @@ class SessionStore:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn)
+        sync_word_checks(conn)
         reader = sqlite3.connect(uri, uri=True, check_same_thread=False)
         reader.execute("PRAGMA read_uncommitted = ON")  # shared cache: don't wait on the writer
         return cls(
@@ -293,7 +281,7 @@ class SessionStore:
             logger.error("event kind %r is not one of %s; not recorded", kind, sorted(EVENT_KINDS))
             return
         try:
-            params = (int(session_id), int(t), kind, str(detail or ""), _mm(distance_mm))
+            params = (int(session_id), int(t), str(kind), str(detail or ""), _mm(distance_mm))
         except (TypeError, ValueError) as exc:
             logger.error("event %s not recorded: %s", kind, exc)
             return
@@ -323,9 +311,12 @@ class SessionStore:
         """Close a session (completed|stopped|interrupted|fault), durably; waits for the commit."""
         t = self.now_ms() if t_ms is None else t_ms
         if ended_how not in ENDINGS:
-            logger.error("ending %r is not one of %s; saved as 'stopped'", ended_how, ENDINGS)
-            ended_how = "stopped"
-        params = (int(t), ended_how, float(seconds_walking), float(seconds_paused), int(session_id))
+            logger.error(
+                "ending %r is not one of %s; saved as %r", ended_how, ENDINGS, str(Ending.STOPPED)
+            )
+            ended_how = Ending.STOPPED
+        ending = str(ended_how)  # an Ending is stored as its word
+        params = (int(t), ending, float(seconds_walking), float(seconds_paused), int(session_id))
         self._submit(_Row("end", _END_SESSION, params))
         self.flush(self._sync_timeout)
 
@@ -674,11 +665,72 @@ def _open_file(path: Path) -> sqlite3.Connection:
     try:
         configure(conn)
         migrate(conn)
+        _sync_word_checks(conn)
         secure_files(path)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _recover_at_open(
+    conn: sqlite3.Connection, path: Path, report: Callable[[StoreProblem], None]
+) -> None:
+    """Close the sessions a crash left open; damage raises, any other error is only reported."""
+    try:
+        closed = _recover(conn, None)
+        if closed:
+            logger.warning("closed %d interrupted session(s): %s", len(closed), closed)
+    except sqlite3.Error as exc:
+        if is_damage(exc):
+            raise
+        # e.g. a full disk: keep the file; the next open tries again.
+        report(_write_problem(path, exc))
+
+
+def _open_reader(path: Path) -> sqlite3.Connection:
+    """The read-only connection the caregiver queries use, beside the writer."""
+    return sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+
+
+def _set_aside_unusable(
+    path: Path, exc: BaseException, report: Callable[[StoreProblem], None]
+) -> bool:
+    """After a failed open: True when the file was set aside (so a fresh one is worth trying).
+
+    An error that is not about the file's contents (locked, full, no permission) and a file
+    that cannot be moved are reported as not saving, and False is returned.
+    """
+    if isinstance(exc, UnusableDatabase):
+        unusable = exc
+    elif is_damage(exc):
+        unusable = UnusableDatabase("unreadable", f"it is damaged: {exc}")
+    else:
+        report(_not_saving(path, exc))  # locked, full, no permission: not the file
+        return False
+    try:
+        aside = set_aside(path)
+    except OSError as move_exc:
+        report(_not_saving(path, move_exc))
+        return False
+    report(_set_aside_problem(path, aside, unusable))
+    return True
+
+
+def _sync_word_checks(conn: sqlite3.Connection) -> None:
+    """Bring the file's word checks up to this vocabulary, unless it cannot be written now.
+
+    Only a damaged file stops the open: with a full disk or a busy file the log is still
+    usable (the store checks its own words), and the next open tries again.
+    """
+    try:
+        sync_word_checks(conn)
+    except sqlite3.Error as exc:
+        if is_damage(exc):
+            raise
+        logger.warning(
+            "could not update the session log's word checks (%s); retried at next open", exc
+        )
 
 
 def _recover(conn: sqlite3.Connection, before_id: int | None) -> list[int]:
@@ -706,15 +758,15 @@ def _recover(conn: sqlite3.Connection, before_id: int | None) -> list[int]:
             ).fetchone()[0]
             ended_at = max(started_at, last_event or started_at, last_sample or started_at)
             marks = conn.execute(
-                """SELECT t, kind FROM events WHERE session_id = ? AND kind IN ('pause', 'resume')
-                   ORDER BY t, id""",
+                f"""SELECT t, kind FROM events WHERE session_id = ? AND {_PAUSE_MARKS}
+                    ORDER BY t, id""",
                 (session_id,),
             ).fetchall()
             paused = _paused_seconds(marks, ended_at)
             walking = max(0.0, (ended_at - started_at) / 1000 - paused)
             conn.execute(
                 _END_SESSION,
-                (ended_at, "interrupted", walking, paused, session_id),
+                (ended_at, str(Ending.INTERRUPTED), walking, paused, session_id),
             )
         conn.execute("COMMIT")
     except BaseException:
@@ -729,9 +781,9 @@ def _paused_seconds(marks: list[tuple[int, str]], end_ms: int) -> float:
     total = 0
     paused_at: int | None = None
     for t, kind in marks:
-        if kind == "pause" and paused_at is None:
+        if kind == EventKind.PAUSE and paused_at is None:
             paused_at = t
-        elif kind == "resume" and paused_at is not None:
+        elif kind == EventKind.RESUME and paused_at is not None:
             total += t - paused_at
             paused_at = None
     if paused_at is not None:

@@ -209,16 +209,8 @@ def check_sensor(
             f"{I2C_ON_FIX}; install the Raspberry Pi extra: pip install 'balance-kiosk[pi]'; "
             "if the error names a GPIO pin, check sensor.xshut_pin",
         )
-    got: list[Reading] = []
     try:
-        sensor.connect()
-        deadline = clock() + window_s
-        while len(got) < readings and clock() < deadline:
-            reading = sensor.poll()
-            if reading is None:
-                sleep(min(0.01, period_s / 4))
-            else:
-                got.append(reading)
+        got = _take_readings(sensor, readings, window_s, period_s, clock, sleep)
     except SensorFault as fault:
         text = str(fault)
         return CheckResult(
@@ -228,6 +220,35 @@ def check_sensor(
         sensor.close()
         with contextlib.suppress(Exception):  # a bus that will not close changes no verdict
             release()
+    return _judge_readings(chip, got, window_s, min_plausible_mm)
+
+
+def _take_readings(
+    sensor: TofSensor,
+    readings: int,
+    window_s: float,
+    period_s: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> list[Reading]:
+    """Connect, then collect up to `readings` measurements within `window_s` (SensorFault
+    propagates)."""
+    got: list[Reading] = []
+    sensor.connect()
+    deadline = clock() + window_s
+    while len(got) < readings and clock() < deadline:
+        reading = sensor.poll()
+        if reading is None:
+            sleep(min(0.01, period_s / 4))
+        else:
+            got.append(reading)
+    return got
+
+
+def _judge_readings(
+    chip: str, got: list[Reading], window_s: float, min_plausible_mm: int
+) -> CheckResult:
+    """The verdict on what the sensor measured: nothing, nothing in range, or a median."""
     if not got:
         return CheckResult(
             "sensor",
@@ -248,7 +269,10 @@ def check_sensor(
     counted = f"median of {len(distances)} readings"
     if len(distances) < len(got):
         counted += f"; {len(got) - len(distances)} saw nothing in range"
-    detail = f"{chip}, {median} mm ({counted})"
+    return _judge_median(f"{chip}, {median} mm ({counted})", median, min_plausible_mm)
+
+
+def _judge_median(detail: str, median: int, min_plausible_mm: int) -> CheckResult:
     if median < min_plausible_mm:
         return CheckResult(
             "sensor",
@@ -452,6 +476,26 @@ def check_database(
     session is open in it (opening closes open sessions as interrupted, which would cut a
     session a kiosk is recording right now). Otherwise the log is only read.
     """
+    missing = _data_folder_missing(data_dir)
+    if missing is not None:
+        return missing
+    info = data_dir.stat()
+    uid = os.geteuid() if uid is None else uid
+    owner = _user_name(info.st_uid)
+    loose = _loose_permissions(info.st_mode)
+    path = DataFolder(data_dir).sessions_db
+    closed = _data_folder_closed(data_dir, info, uid=uid, user=user, owner=owner)
+    if closed is not None:
+        return closed
+    why = _why_only_read(path, others=info.st_uid != uid, may_write=may_write, owner=owner)
+    result = _read_only_report(path, why, owner) if why else _open_like_the_kiosk(path, open_store)
+    if loose and result.status == OK:
+        return CheckResult("database", WARN, f"{result.detail}; {loose}", f"chmod 700 {data_dir}")
+    return result
+
+
+def _data_folder_missing(data_dir: Path) -> CheckResult | None:
+    """A report when there is no data folder to look in (nothing yet, or a file)."""
     if not data_dir.exists():
         return CheckResult(
             "database",
@@ -467,11 +511,13 @@ def check_database(
             f"{data_dir} is a file, not a folder",
             "move that file away, or pass the kiosk's data folder with --data-dir",
         )
-    info = data_dir.stat()
-    uid = os.geteuid() if uid is None else uid
-    owner = _user_name(info.st_uid)
-    loose = _loose_permissions(info.st_mode)
-    path = DataFolder(data_dir).sessions_db
+    return None
+
+
+def _data_folder_closed(
+    data_dir: Path, info: os.stat_result, *, uid: int, user: str, owner: str
+) -> CheckResult | None:
+    """A report when this user cannot read the folder, or owns it but cannot write it."""
     if not os.access(data_dir, os.R_OK | os.X_OK):
         return CheckResult(
             "database",
@@ -488,20 +534,21 @@ def check_database(
             "check the SD card is not mounted read-only (findmnt -no OPTIONS /), then give "
             f"the folder back to its user: chmod 700 {data_dir}",
         )
-    if info.st_uid != uid or not may_write or _open_sessions(path):
-        why = (
-            f"read only: the folder belongs to {owner}"
-            if info.st_uid != uid
-            else "read only: a kiosk is running"
-            if not may_write
-            else "read only: a session is open (a kiosk is recording it, or it was cut short)"
-        )
-        result = _read_only_report(path, why, owner)
-    else:
-        result = _open_like_the_kiosk(path, open_store)
-    if loose and result.status == OK:
-        return CheckResult("database", WARN, f"{result.detail}; {loose}", f"chmod 700 {data_dir}")
-    return result
+    return None
+
+
+def _why_only_read(path: Path, *, others: bool, may_write: bool, owner: str) -> str:
+    """Why doctor must only read the log, or "" when it may open it as the kiosk does.
+
+    The open sessions are counted last, and only when the other reasons do not already apply.
+    """
+    if others:
+        return f"read only: the folder belongs to {owner}"
+    if not may_write:
+        return "read only: a kiosk is running"
+    if _open_sessions(path):
+        return "read only: a session is open (a kiosk is recording it, or it was cut short)"
+    return ""
 
 
 def _user_name(uid: int) -> str:
