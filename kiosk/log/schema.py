@@ -142,6 +142,19 @@ def expected_tables(version: int) -> set[str]:
     return tables
 
 
+def connect_readonly(path: Path, **options: object) -> sqlite3.Connection:
+    """A connection that reads the log without writing anything beside it.
+
+    In WAL mode even a read-only reader needs the -wal and -shm files, and creates them when
+    they are missing. While the kiosk has the log open they exist, and the reader shares them.
+    When they are missing nobody is writing and every row is in the file itself, so it is
+    opened immutable: nothing is created, and a card that has turned read-only reads too.
+    """
+    writer_present = Path(f"{path}-wal").exists()
+    mode = "mode=ro" if writer_present else "immutable=1"
+    return sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True, **options)
+
+
 def inspect_file(path: Path) -> None:
     """Raise UnusableDatabase unless ``path`` is missing, empty, or a kiosk log we can read.
 
@@ -158,7 +171,7 @@ def inspect_file(path: Path) -> None:
         return
     if header != SQLITE_MAGIC:
         raise UnusableDatabase("unreadable", "it is not an SQLite database file")
-    conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    conn = connect_readonly(path)
     try:
         check_identity(conn)
     except sqlite3.DatabaseError as exc:
@@ -328,7 +341,7 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise FileNotFoundError(path)
     inspect_file(path)
-    conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    conn = connect_readonly(path, check_same_thread=False)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version < SCHEMA_VERSION:
         conn.close()

@@ -461,20 +461,12 @@ def check_routine(name: str) -> CheckResult:
 # ------------------------------------------------------------------------------ 8. database
 
 
-def check_database(
-    data_dir: Path,
-    *,
-    user: str,
-    may_write: bool = True,
-    uid: int | None = None,
-    open_store: Callable[[Path], Any] | None = None,
-) -> CheckResult:
-    """The session log opens; reports its sessions and schema version.
+def check_database(data_dir: Path, *, user: str, uid: int | None = None) -> CheckResult:
+    """The session log can be read; reports its sessions and schema version.
 
-    The store is opened the way the kiosk opens it (so a damaged file is set aside, kept) only
-    when that is safe: the folder is this user's, no kiosk is running (`may_write`), and no
-    session is open in it (opening closes open sessions as interrupted, which would cut a
-    session a kiosk is recording right now). Otherwise the log is only read.
+    Doctor only reads: it never creates, migrates, recovers or sets aside a file (the kiosk
+    does that when it starts), so it is safe beside a running kiosk and on a folder given by
+    mistake.
     """
     missing = _data_folder_missing(data_dir)
     if missing is not None:
@@ -483,12 +475,10 @@ def check_database(
     uid = os.geteuid() if uid is None else uid
     owner = _user_name(info.st_uid)
     loose = _loose_permissions(info.st_mode)
-    path = DataFolder(data_dir).sessions_db
     closed = _data_folder_closed(data_dir, info, uid=uid, user=user, owner=owner)
     if closed is not None:
         return closed
-    why = _why_only_read(path, others=info.st_uid != uid, may_write=may_write, owner=owner)
-    result = _read_only_report(path, why, owner) if why else _open_like_the_kiosk(path, open_store)
+    result = _read_only_report(DataFolder(data_dir).sessions_db, owner)
     if loose and result.status == OK:
         return CheckResult("database", WARN, f"{result.detail}; {loose}", f"chmod 700 {data_dir}")
     return result
@@ -537,20 +527,6 @@ def _data_folder_closed(
     return None
 
 
-def _why_only_read(path: Path, *, others: bool, may_write: bool, owner: str) -> str:
-    """Why doctor must only read the log, or "" when it may open it as the kiosk does.
-
-    The open sessions are counted last, and only when the other reasons do not already apply.
-    """
-    if others:
-        return f"read only: the folder belongs to {owner}"
-    if not may_write:
-        return "read only: a kiosk is running"
-    if _open_sessions(path):
-        return "read only: a session is open (a kiosk is recording it, or it was cut short)"
-    return ""
-
-
 def _user_name(uid: int) -> str:
     try:
         import pwd
@@ -569,43 +545,29 @@ def _loose_permissions(mode: int) -> str:
     return ""
 
 
-def _open_sessions(path: Path) -> int:
-    """Sessions without an end, read without writing; 0 when the file cannot be read."""
-    if not path.is_file():
-        return 0
-    try:
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=2.0)
-        try:
-            row = conn.execute("SELECT count(*) FROM sessions WHERE ended_at IS NULL").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-    return int(row[0])
-
-
 def _count(conn: sqlite3.Connection) -> tuple[int, int]:
     sessions = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     return int(sessions), int(version)
 
 
-def _read_only_report(path: Path, why: str, owner: str) -> CheckResult:
+def _read_only_report(path: Path, owner: str) -> CheckResult:
     from kiosk.log.schema import UnusableDatabase, open_readonly
 
     if not path.exists():
-        return CheckResult("database", OK, f"no session log yet at {path} ({why})")
+        return CheckResult("database", OK, f"no session log yet at {path}; the kiosk makes one")
     try:
         conn = open_readonly(path)
         try:
             sessions, version = _count(conn)
+            unfinished = _unfinished(conn)
         finally:
             conn.close()
     except UnusableDatabase as error:
         return CheckResult(
             "database",
             WARN,
-            f"the session log {path} {error.describe()} ({why})",
+            f"the session log {path} {error.describe()}",
             "the kiosk keeps such a file aside, unchanged, and starts a new log when it "
             "next starts",
         )
@@ -613,38 +575,18 @@ def _read_only_report(path: Path, why: str, owner: str) -> CheckResult:
         return CheckResult(
             "database",
             WARN,
-            f"the session log {path} cannot be read: {error} ({why})",
+            f"the session log {path} cannot be read: {error}",
             f"run doctor as the kiosk's user: sudo -u {owner} balance-kiosk doctor "
             f"--data-dir {path.parent}",
         )
-    return CheckResult(
-        "database", OK, f"{sessions} sessions, schema version {version}, {path} ({why})"
-    )
+    detail = f"{sessions} sessions, schema version {version}, {path}"
+    if unfinished:
+        detail += f"; {unfinished} open (being recorded, or cut short by a stop or power cut)"
+    return CheckResult("database", OK, detail)
 
 
-def _open_like_the_kiosk(path: Path, open_store: Callable[[Path], Any] | None) -> CheckResult:
-    if open_store is None:
-        from kiosk.log.store import SessionStore
-
-        open_store = SessionStore.open
-    store = open_store(path)
-    try:
-        with store.reading() as conn:
-            sessions, version = _count(conn)
-        problems = [str(p) for p in store.problems]
-        in_memory = bool(store.in_memory)
-    finally:
-        store.close()
-    if problems:
-        fix = (
-            "sessions are not being saved: check that the data folder belongs to the kiosk's "
-            "user and the storage has free space"
-            if in_memory
-            else "nothing to repair: the kiosk uses the new log; keep the file set aside for "
-            "whoever looks after the kiosk"
-        )
-        return CheckResult("database", WARN, " ".join(problems), fix)
-    return CheckResult("database", OK, f"{sessions} sessions, schema version {version}, {path}")
+def _unfinished(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM sessions WHERE ended_at IS NULL").fetchone()[0])
 
 
 # ---------------------------------------------------------------------------------- 9. disk

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from hardware.clock import VirtualClock
 from kiosk.log import queries as q
 from kiosk.log import store as session_store
 from kiosk.log.export import EVENT_COLUMNS, SESSION_COLUMNS, export, export_to_usb
@@ -27,7 +28,7 @@ from kiosk.log.store import SessionStore
 from kiosk.paths import DataFolder
 from kiosk.walk.progression import suggest_for, suggest_next_level
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def ms(*args: int) -> int:
@@ -38,14 +39,6 @@ def ms(*args: int) -> int:
 T0 = ms(2026, 11, 2, 10, 0)
 
 
-class FakeClock:
-    def __init__(self, ms_value: int) -> None:
-        self.ms = ms_value
-
-    def __call__(self) -> float:
-        return self.ms / 1000
-
-
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "sessions.db"
@@ -53,7 +46,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(db_path: Path):
-    s = SessionStore.open(db_path, clock=FakeClock(T0 + 86_400_000))
+    s = SessionStore.open(db_path, clock=VirtualClock((T0 + 86_400_000) / 1000))
     yield s
     s.close()
 
@@ -574,10 +567,7 @@ def test_progression_suggests_after_enough_clean_sessions(store):
     assert (s.suggest, s.current_level, s.next_level) == (True, 1, 2)
     assert "level 2" in s.reason
     assert not suggest_for(store, pid, needed=4).suggest
-    assert (
-        "3 recent clean sessions so far, 4 needed"
-        in suggest_for(store, pid, needed=4).reason
-    )
+    assert "3 recent clean sessions so far, 4 needed" in suggest_for(store, pid, needed=4).reason
 
 
 def test_progression_does_not_suggest_with_two_reminders():
