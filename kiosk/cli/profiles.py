@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import unicodedata
 from collections.abc import Callable
 
 from kiosk.cli.log_access import CliError, open_log_for_reading
@@ -127,24 +126,12 @@ def _goal(args: argparse.Namespace) -> int:
     return _on_profile(args, args.name, set_goal)
 
 
-def _find(store: SessionStore, name: str):
-    """By name first (a walker may be called "1"), then by ID."""
-    wanted = unicodedata.normalize("NFC", name.strip()).casefold()
-    profiles = store.profiles()
-    for profile in profiles:
-        if unicodedata.normalize("NFC", profile.name).casefold() == wanted:
-            return profile
-    if name.strip().isdigit():
-        return next((p for p in profiles if p.id == int(name)), None)
-    return None
-
-
 def _on_profile(
     args: argparse.Namespace, name: str, action: Callable[[SessionStore, int], str]
 ) -> int:
     store = _store(args)
     try:
-        profile = _find(store, name)
+        profile = store.find_profile(name)
         if profile is None:
             return _fail(f"no walker named {name!r}; see 'balance-kiosk profiles list'")
         print(action(store, profile.id))

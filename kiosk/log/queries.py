@@ -8,6 +8,7 @@ from what was recorded.
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -320,20 +321,27 @@ def profiles(conn: sqlite3.Connection) -> list[Profile]:
     return [Profile(*r) for r in rows]
 
 
-def find_profile(conn: sqlite3.Connection, name_or_id: str | int) -> Profile | None:
-    """A profile by id, or by name ignoring case."""
-    if isinstance(name_or_id, int) or str(name_or_id).isdigit():
-        row = conn.execute(
-            "SELECT id, name, goal_minutes, goal_days, created_at FROM profiles WHERE id = ?",
-            (int(name_or_id),),
-        ).fetchone()
-        if row is not None:
-            return Profile(*row)
+def profile_by_id(conn: sqlite3.Connection, profile_id: int) -> Profile | None:
     row = conn.execute(
-        "SELECT id, name, goal_minutes, goal_days, created_at FROM profiles WHERE name = ?",
-        (str(name_or_id).strip(),),
+        "SELECT id, name, goal_minutes, goal_days, created_at FROM profiles WHERE id = ?",
+        (int(profile_id),),
     ).fetchone()
     return Profile(*row) if row else None
+
+
+def name_key(name: str) -> str:
+    """How two spellings of one name compare: é typed either way, any case, no outer spaces."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()
+
+
+def find_profile(conn: sqlite3.Connection, name_or_id: str) -> Profile | None:
+    """A walker as a person names one: by name first (a walker may be called "1"), then by ID."""
+    wanted = name_key(str(name_or_id))
+    for profile in profiles(conn):
+        if name_key(profile.name) == wanted:
+            return profile
+    text = str(name_or_id).strip()
+    return profile_by_id(conn, int(text)) if text.isdigit() else None
 
 
 def weekly_summary(
@@ -349,7 +357,7 @@ def weekly_summary(
     ``weeks`` counts back from the current week; None means since the profile's first session.
     A session's minutes count on the day it started.
     """
-    profile = find_profile(conn, profile_id)
+    profile = profile_by_id(conn, profile_id)
     if profile is None:
         return None
     today = today or datetime.now(tz).date()

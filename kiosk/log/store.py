@@ -388,7 +388,8 @@ class SessionStore:
         with self.reading() as conn:
             return q.profiles(conn)
 
-    def find_profile(self, name_or_id: str | int) -> q.Profile | None:
+    def find_profile(self, name_or_id: str) -> q.Profile | None:
+        """A walker by name first, then by ID (see queries.find_profile)."""
         with self.reading() as conn:
             return q.find_profile(conn, name_or_id)
 

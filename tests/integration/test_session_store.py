@@ -736,3 +736,15 @@ def test_data_dir_order_of_choice(tmp_path, monkeypatch):
     for name in ("cli", "env", "state", "data"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o700
     assert not (tmp_path / "other").exists()
+
+
+def test_a_walker_is_found_by_name_first_in_any_spelling_then_by_id(store):
+    zoe = store.add_profile("Zoë")
+    one = store.add_profile("1")  # a walker whose name is a number
+    decomposed = "Zoe\u0308"  # e and a combining diaeresis, as some keyboards type it
+    assert store.find_profile(decomposed.upper()).id == zoe
+    assert store.find_profile("  zoë ").id == zoe
+    ann = store.add_profile("Ann")
+    assert zoe == 1 and store.find_profile("1").id == one  # the name "1" wins over ID 1
+    assert store.find_profile(str(ann)).id == ann  # no walker of that name: by ID
+    assert store.find_profile(str(ann + 1)) is None
