@@ -14,6 +14,8 @@ from pathlib import Path
 import pygame
 import pygame.gfxdraw
 
+from kiosk.text_layout import wrap
+
 Color = tuple[int, int, int]
 
 BG = (14, 22, 34)
@@ -39,21 +41,6 @@ def find_font(bold: bool) -> Path | None:
     """DejaVu Sans when installed; None lets pygame use its own default font."""
     path = FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
     return path if path.exists() else None
-
-
-def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        trial = f"{line} {word}".strip()
-        if line and font.size(trial)[0] > width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    if line:
-        lines.append(line)
-    return lines
 
 
 class Canvas:
