@@ -21,7 +21,7 @@ def clip(tmp_path_factory):
 @pytest.mark.parametrize("mode", ["floor", "defaults", "real-time", "bursts", "shown"])
 def test_each_floor_converts_every_frame_it_was_asked_for(clip, mode):
     started = time.monotonic()
-    result = bench_player._floor(str(clip), 1.0, mode)
+    result = bench_player.measure_floor(str(clip), 1.0, mode)
     assert result["frames"] == 30  # one second at 30 fps
     assert result["cpu_ms_per_frame"] > 0
     if mode in ("real-time", "bursts", "shown"):
