@@ -29,9 +29,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from kiosk.service.process_stats import peak_rss_mb
 
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # the floor imports the player
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # before pygame is first imported
+import pygame  # noqa: E402  (the floor converts into a dummy display's pixels)
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTINE_VIDEO = ROOT / "media" / "routines" / "beginner" / "beginner.mp4"
@@ -48,9 +51,31 @@ def run(path: str | Path | None = None, seconds: float = PLAY_SECONDS, repeats: 
     video = Path(path) if path is not None else _default_video()
     print(f"video: {video} ({video.stat().st_size / 1e6:.1f} MB)")
     print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}")
+    best = _best_of_rounds(_measurement_commands(video, seconds), repeats)
+    player = best["player"]
+    print(
+        f"{player['width']}x{player['height']}, sound: {player['has_audio']}, "
+        f"played {player['played_s']:.1f} s in {player['wall_s']:.1f} s wall, "
+        f"best of {repeats} interleaved rounds"
+    )
+    _print_figures(best)
+    for text, ok, target in _target_checks(best):
+        print(f"  [{'ok' if ok else 'MISS'}] {text} (target {target})")
+    floor_ms = best["floor"]["cpu_ms_per_frame"]
+    # The cheapest way found to do the floor's work in real time, and to show it as well.
+    paced_ms = min(best["real-time"]["cpu_ms_per_frame"], best["bursts"]["cpu_ms_per_frame"])
+    shown_ms = best["shown"]["cpu_ms_per_frame"]
+    print(
+        f"  the floor's work in real time costs {paced_ms / floor_ms:.2f}x the floor before "
+        f"anything is drawn or heard, and {shown_ms / floor_ms:.2f}x once drawn"
+    )
+
+
+def _measurement_commands(video: Path, seconds: float) -> dict[str, list[str]]:
+    """The command for each measurement, by name, in the order they run and are printed."""
     here = [sys.executable, "-m", "benchmarks.bench_player"]
     play = [sys.executable, "-m", "kiosk.cli", "play", str(video), "--headless", "--json"]
-    commands = {
+    return {
         "floor": [*here, "--floor", str(video), str(seconds)],
         "defaults": [*here, "--defaults", str(video), str(seconds)],
         "real-time": [*here, "--real-time", str(video), str(seconds)],
@@ -58,46 +83,55 @@ def run(path: str | Path | None = None, seconds: float = PLAY_SECONDS, repeats: 
         "shown": [*here, "--shown", str(video), str(seconds)],
         "player": [*play, "--seconds", str(seconds)],
     }
-    # Interleaved rounds, keeping each measurement's cheapest round: on a shared machine
-    # other work only ever adds CPU time.
+
+
+def _best_of_rounds(commands: dict[str, list[str]], repeats: int) -> dict[str, dict]:
+    """Run every command `repeats` times, interleaved, keeping each one's cheapest round: on a
+    shared machine other work only ever adds CPU time."""
     best: dict[str, dict] = {}
     for _ in range(repeats):
         for name, command in commands.items():
             result = _measure(command)
             if name not in best or _cpu_per_frame(result) < _cpu_per_frame(best[name]):
                 best[name] = result
-    floor, defaults, real_time, bursts, shown, player = (best[name] for name in commands)
-    frames = player["frames_shown"] + player["frames_dropped"]
-    player_ms = _cpu_per_frame(player)
-    floor_ms = floor["cpu_ms_per_frame"]
-    # The cheapest way found to do the floor's work in real time, and to show it as well.
-    paced_ms = min(real_time["cpu_ms_per_frame"], bursts["cpu_ms_per_frame"])
-    shown_ms = shown["cpu_ms_per_frame"]
-    print(
-        f"{player['width']}x{player['height']}, sound: {player['has_audio']}, "
-        f"played {player['played_s']:.1f} s in {player['wall_s']:.1f} s wall, "
-        f"best of {repeats} interleaved rounds"
-    )
-    rows = [
-        ("floor: decode + RGB", floor),
-        ("floor, PyAV's default threads", defaults),
-        ("real time: floor paced, with sound", real_time),
-        ("real time, decoding in bursts", bursts),
-        ("the same, drawn on a dummy screen", shown),
-        ("player: headless, real time", player),
-    ]
-    for name, result in rows:
+    return best
+
+
+ROW_LABELS = {
+    "floor": "floor: decode + RGB",
+    "defaults": "floor, PyAV's default threads",
+    "real-time": "real time: floor paced, with sound",
+    "bursts": "real time, decoding in bursts",
+    "shown": "the same, drawn on a dummy screen",
+    "player": "player: headless, real time",
+}
+
+
+def _print_figures(best: dict[str, dict]) -> None:
+    """A row per measurement: CPU per frame, its ratio to the floor, peak RSS."""
+    floor_ms = best["floor"]["cpu_ms_per_frame"]
+    for name, label in ROW_LABELS.items():
+        result = best[name]
         cpu_ms = _cpu_per_frame(result)
         print(
-            f"  {name:36s} {cpu_ms:6.2f} ms CPU/frame  {cpu_ms / floor_ms:5.2f}x the floor"
+            f"  {label:36s} {cpu_ms:6.2f} ms CPU/frame  {cpu_ms / floor_ms:5.2f}x the floor"
             f"   peak RSS {result['max_rss_mb']:4.0f} MB"
         )
     print(
-        f"  player's screen loop: BGRA conversion {player['convert_ms_per_frame']:.2f} "
+        f"  player's screen loop: BGRA conversion {best['player']['convert_ms_per_frame']:.2f} "
         f"ms/frame (wall clock)"
     )
+
+
+def _target_checks(best: dict[str, dict]) -> list[tuple[str, bool, str]]:
+    """(what was measured, whether it meets its target, the target) for each target."""
+    player = best["player"]
+    frames = player["frames_shown"] + player["frames_dropped"]
+    player_ms = _cpu_per_frame(player)
+    floor_ms = best["floor"]["cpu_ms_per_frame"]
+    shown_ms = best["shown"]["cpu_ms_per_frame"]
     low, high = AV_OFFSET_RANGE_MS
-    checks = [
+    return [
         (
             f"player / floor = {player_ms / floor_ms:.2f}x",
             player_ms / floor_ms <= MAX_RATIO,
@@ -125,12 +159,6 @@ def run(path: str | Path | None = None, seconds: float = PLAY_SECONDS, repeats: 
             f"<= {MAX_RSS_MB:.0f} MB",
         ),
     ]
-    for text, ok, target in checks:
-        print(f"  [{'ok' if ok else 'MISS'}] {text} (target {target})")
-    print(
-        f"  the floor's work in real time costs {paced_ms / floor_ms:.2f}x the floor before "
-        f"anything is drawn or heard, and {shown_ms / floor_ms:.2f}x once drawn"
-    )
 
 
 def _cpu_per_frame(result: dict) -> float:
@@ -179,7 +207,6 @@ def make_test_video(
     of a filmed routine; pure noise or flat colour would make the floor meaningless.
     """
     import av
-    import numpy as np
 
     width, height = size
     pan = round(seconds * fps) * 2
@@ -223,9 +250,10 @@ def make_test_video(
 
 
 BURST_FRAMES = 8
+PACED_MODES = ("real-time", "bursts", "shown")
 
 
-def _floor(path: str, seconds: float, mode: str) -> dict:
+def measure_floor(path: str, seconds: float, mode: str) -> dict:
     """Decode `seconds` of video and convert each frame to RGB; nothing else.
 
     mode "floor": as fast as it goes, with the player's decoder settings and one scaler
@@ -234,64 +262,84 @@ def _floor(path: str, seconds: float, mode: str) -> dict:
     "shown": like "bursts", converting into a dummy display's pixels instead of RGB.
     """
     import av
-    import numpy as np
-    import pygame
-    from av.video.reformatter import VideoReformatter
 
-    from kiosk.player.player import decode_threads, pixel_order
+    from kiosk.player.player import decode_threads
 
-    reformatter = VideoReformatter()
-    scaler_threads = None if mode == "defaults" else 1
-    paced = mode in ("real-time", "bursts", "shown")
-    screen = _dummy_screen(path) if mode == "shown" else None
-    order = pixel_order(screen) if screen is not None else None
-    frames = 0
-
-    def convert(batch: list) -> None:
-        nonlocal frames
-        for due, picture in batch:
-            if paced:
-                time.sleep(max(0.0, due - (time.monotonic() - began)))
-            if screen is None:
-                reformatter.reformat(picture, format="rgb24", threads=scaler_threads).to_ndarray()
-            else:
-                packed = reformatter.reformat(picture, format=order, threads=1).to_ndarray()
-                pixels = pygame.surfarray.pixels2d(screen)
-                pixels[...] = packed.view(np.uint32)[..., 0].T
-                del pixels, packed
-            frames += 1
-        batch.clear()
-
-    started, began = time.process_time(), time.monotonic()
+    converter = FrameConverter(path, mode)
+    started = time.process_time()
+    converter.start_clock()
     with av.open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO" if mode == "defaults" else decode_threads(stream)
         streams = [stream]
-        if paced:
+        if converter.paced:
             streams += list(container.streams.audio[:1])
         batch: list = []
         for frame in container.decode(*streams):
             if not isinstance(frame, av.VideoFrame):
                 continue  # sound: decoded, nothing more
-            at = frame.time if frame.time is not None else frames / 30
+            at = frame.time if frame.time is not None else converter.frames / 30
             if at >= seconds:
                 break
             batch.append((at, frame))
-            if mode not in ("bursts", "shown") or len(batch) >= BURST_FRAMES:
-                convert(batch)
-        convert(batch)  # what is left of the last burst
+            if len(batch) >= converter.burst:
+                converter.convert(batch)
+        converter.convert(batch)  # what is left of the last burst
     cpu = time.process_time() - started
     return {
-        "frames": frames,
-        "cpu_ms_per_frame": 1000 * cpu / max(frames, 1),
+        "frames": converter.frames,
+        "cpu_ms_per_frame": 1000 * cpu / max(converter.frames, 1),
         "max_rss_mb": peak_rss_mb(),
     }
+
+
+class FrameConverter:
+    """Converts decoded frames the way a floor mode asks, counting them.
+
+    Everything it needs is set up here, before the floor starts its clocks.
+    """
+
+    def __init__(self, path: str, mode: str) -> None:
+        from av.video.reformatter import VideoReformatter
+
+        from kiosk.player.player import pixel_order
+
+        self.reformatter = VideoReformatter()
+        self.scaler_threads = None if mode == "defaults" else 1
+        self.paced = mode in PACED_MODES
+        self.burst = BURST_FRAMES if mode in ("bursts", "shown") else 1
+        self.screen = _dummy_screen(path) if mode == "shown" else None
+        self.order = pixel_order(self.screen) if self.screen is not None else None
+        self.frames = 0
+        self.began = time.monotonic()
+
+    def start_clock(self) -> None:
+        """From now on, a paced mode converts each frame at its time."""
+        self.began = time.monotonic()
+
+    def convert(self, batch: list) -> None:
+        """Convert and empty a batch of (time, frame), waiting for each one's time if paced."""
+        for due, picture in batch:
+            if self.paced:
+                time.sleep(max(0.0, due - (time.monotonic() - self.began)))
+            if self.screen is None:
+                self.reformatter.reformat(
+                    picture, format="rgb24", threads=self.scaler_threads
+                ).to_ndarray()
+            else:
+                packed = self.reformatter.reformat(
+                    picture, format=self.order, threads=1
+                ).to_ndarray()
+                pixels = pygame.surfarray.pixels2d(self.screen)
+                pixels[...] = packed.view(np.uint32)[..., 0].T
+                del pixels, packed
+            self.frames += 1
+        batch.clear()
 
 
 def _dummy_screen(path: str):
     """A display the size of the video on SDL's dummy driver, as `play --headless` opens."""
     import av
-    import pygame
 
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     with av.open(path) as container:
@@ -305,6 +353,6 @@ MODES = ("--floor", "--defaults", "--real-time", "--bursts", "--shown")
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] in MODES:
-        print(json.dumps(_floor(sys.argv[2], float(sys.argv[3]), sys.argv[1][2:])))
+        print(json.dumps(measure_floor(sys.argv[2], float(sys.argv[3]), sys.argv[1][2:])))
     else:
         run(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -32,7 +32,7 @@ START_MS = 1_700_000_000_000  # Nov 2023: about three years of sessions up to no
 SEED = 6
 
 
-def build(path: Path) -> None:
+def build(path: Path, sessions_count: int = SESSIONS, events_count: int = EVENTS) -> None:
     """Create the schema through the store, then bulk-insert in one transaction."""
     SessionStore.open(path).close()
     rng = random.Random(SEED)
@@ -44,9 +44,9 @@ def build(path: Path) -> None:
         [(i, f"Walker {i:02d}", START_MS) for i in range(1, PROFILES + 1)],
     )
     span_ms = 3 * 365 * DAY_MS
-    starts = sorted(START_MS + rng.randrange(span_ms) for _ in range(SESSIONS))
+    starts = sorted(START_MS + rng.randrange(span_ms) for _ in range(sessions_count))
     sessions, events = [], []
-    per_session = EVENTS // SESSIONS
+    per_session = events_count // sessions_count
     for sid, started in enumerate(starts, start=1):
         length_ms = rng.randrange(3, 16) * 60_000
         how = rng.choices(["completed", "stopped", "interrupted", "fault"], [85, 9, 3, 3])[0]
@@ -99,31 +99,40 @@ def report(name: str, seconds: float, target: float) -> None:
     )
 
 
-def run() -> None:
+def run(sessions: int = SESSIONS, events: int = EVENTS) -> None:
+    """Build a log of `sessions` sessions and `events` events, then time each view on it."""
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
         path = DataFolder(Path(tmp)).sessions_db
         t0 = time.perf_counter()
-        build(path)
+        build(path, sessions, events)
         size_mb = path.stat().st_size / 1e6
         print(
-            f"built {SESSIONS:,} sessions, {EVENTS:,} events in {time.perf_counter() - t0:.1f} s "
+            f"built {sessions:,} sessions, {events:,} events in {time.perf_counter() - t0:.1f} s "
             f"({size_mb:.0f} MB); cpus={os.cpu_count()}",
             flush=True,
         )
         store = SessionStore.open(path)
         try:
-            _measure(store, Path(tmp))
+            for name, fn, target, repeat in view_checks(store, sessions):
+                report(name, timed(fn, repeat), target)
+            out_path = Path(tmp) / "export.csv"
+            measure_csv_export(store, out_path, sessions)
+            measure_full_exports(store, out_path)
         finally:
             store.close()
 
 
-def _measure(store: SessionStore, tmp: Path) -> None:
+def view_checks(
+    store: SessionStore, sessions: int
+) -> list[tuple[str, Callable[[], object], float, int]]:
+    """(label, query, target in seconds, runs to take the median of) for each caregiver view:
+    pages near the start and deep in the log, for everyone and one walker, and the summaries."""
     profile = 7
-    per_profile = SESSIONS // PROFILES
-    deep_all = SESSIONS // 2 // q.DEFAULT_PAGE_SIZE
+    per_profile = sessions // PROFILES
+    deep_all = sessions // 2 // q.DEFAULT_PAGE_SIZE
     deep_one = per_profile // 2 // q.DEFAULT_PAGE_SIZE
     since = date.fromtimestamp((START_MS + 400 * DAY_MS) / 1000)
-    checks: list[tuple[str, Callable[[], object], float, int]] = [
+    return [
         ("list: first page", lambda: store.list_sessions(), 0.020, 50),
         (f"list: page {deep_all}", lambda: store.list_sessions(page=deep_all), 0.020, 50),
         (
@@ -153,21 +162,26 @@ def _measure(store: SessionStore, tmp: Path) -> None:
         ),
         ("progression rule", lambda: suggest_for(store, profile), 0.020, 50),
     ]
-    for name, fn, target, repeat in checks:
-        report(name, timed(fn, repeat), target)
 
-    out_path = tmp / "export.csv"
+
+def measure_csv_export(store: SessionStore, out_path: Path, sessions: int) -> None:
+    """Time the caregiver's CSV export of every session against its target."""
 
     def export_csv() -> None:
         with out_path.open("w", encoding="utf-8", newline="") as out, store.reading() as conn:
             export(conn, out, fmt="csv", what="sessions")
 
-    report("CSV export: all 100,000 sessions", timed(export_csv, 3), 3.0)
+    report(f"CSV export: all {sessions:,} sessions", timed(export_csv, 3), 3.0)
     with out_path.open(encoding="utf-8") as f:
         rows = sum(1 for _ in f) - 1
     print(f"  (export wrote {rows:,} rows, {out_path.stat().st_size / 1e6:.1f} MB)")
 
-    # No target for these: they carry every event, for a clinician, and are rarely asked for.
+
+def measure_full_exports(store: SessionStore, out_path: Path) -> None:
+    """Time the exports that carry every event, once each.
+
+    No target for these: they are for a clinician, and rarely asked for.
+    """
     for fmt, what in (("json", "sessions"), ("csv", "events")):
         t0 = time.perf_counter()
         with out_path.open("w", encoding="utf-8", newline="") as out, store.reading() as conn:

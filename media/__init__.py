@@ -1,1 +1,1 @@
-"""Routines (manifest, video, captions) and the generator of the demo video."""
+"""The routines shipped with the kiosk: each a folder with a manifest, a video and captions."""

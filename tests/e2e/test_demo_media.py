@@ -14,9 +14,14 @@ import av
 import numpy as np
 import pytest
 
-from media import make_demo
+from tools.demo_video import voice
+from tools.demo_video.output import FPS, QUICK_SIZE, SAMPLE_RATE
+from tools.demo_video.pacing import LANDING_PHASE
+from tools.demo_video.poses import STEP_LEN, standing_pose, walk_pose
+from tools.demo_video.script import NUMBER_WORDS, SCRIPT
+from tools.demo_video.timeline import build_timeline
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ROUTINE = ROOT / "media" / "routines" / "beginner"
 CHAPTERS = ["Welcome", "Why it helps", "Technique", "Safety", "Follow along", "Cool-down"]
 MANIFEST_KEYS = {"title", "level", "video", "captions", "length_s", "safety_points", "chapters"}
@@ -93,7 +98,7 @@ def parse_vtt(text: str) -> list[tuple[float, float, str]]:
 
 
 def rms(samples: np.ndarray, start_s: float, end_s: float) -> float:
-    part = samples[int(start_s * make_demo.SAMPLE_RATE) : int(end_s * make_demo.SAMPLE_RATE)]
+    part = samples[int(start_s * SAMPLE_RATE) : int(end_s * SAMPLE_RATE)]
     return float(np.sqrt(np.mean(np.square(part, dtype=np.float64)))) if part.size else 0.0
 
 
@@ -200,7 +205,7 @@ def test_captions_parse_and_fit_the_video(cues: list, video: Probe) -> None:
     text = " ".join(t for _, _, t in cues).lower()
     for phrase in ("toes", "heel", "small", "counter", "doctor", "helper", "few minutes"):
         assert phrase in text, phrase
-    counts = [t for _, _, t in cues if t in make_demo.NUMBER_WORDS]
+    counts = [t for _, _, t in cues if t in NUMBER_WORDS]
     assert counts.count("One") == counts.count("Four") == 6  # 3 sets, back and forward
 
 
@@ -227,32 +232,32 @@ def test_audio_is_quiet_between_sentences(manifest: dict, cues: list, video: Pro
 
 
 def test_timeline_agrees_with_itself() -> None:
-    timeline = make_demo.build_timeline(make_demo.SCRIPT, make_demo.SilentVoice())
+    timeline = build_timeline(SCRIPT, voice.SilentVoice())
     assert [title for _, title in timeline.chapters] == CHAPTERS
     assert 240 <= timeline.duration_s <= 360
     scene_starts = {p.start_s for p in timeline.scenes}
     assert all(start in scene_starts for start, _ in timeline.chapters)
-    assert [c.text for c in timeline.cues][:1] == [make_demo.SCRIPT[0].beats[0].say]
+    assert [c.text for c in timeline.cues][:1] == [SCRIPT[0].beats[0].say]
     steps = [name for _, name in timeline.tones if name in ("back", "forward")]
     assert steps.count("back") == steps.count("forward") == 12
     # every scene is a whole number of frames long, end to end
     for a, b in zip(timeline.scenes, timeline.scenes[1:], strict=False):
         assert a.end_s == b.start_s
-        assert round(a.end_s * make_demo.FPS, 6).is_integer()
+        assert round(a.end_s * FPS, 6).is_integer()
 
 
 def test_steps_back_land_toes_first_and_forward_returns_to_the_start() -> None:
     n = 4
     for k in range(n):
         # just after landing, a step back has the heel still up; a step forward, the toes
-        back = make_demo.walk_pose(k + make_demo.LANDING_PHASE + 0.02, n)
-        forward = make_demo.walk_pose(k + make_demo.LANDING_PHASE + 0.02, n, forward=True)
+        back = walk_pose(k + LANDING_PHASE + 0.02, n)
+        forward = walk_pose(k + LANDING_PHASE + 0.02, n, forward=True)
         assert max(f.pitch for f in back.feet) > 0
         assert min(f.pitch for f in forward.feet) < 0
         assert all(f.lift == 0 for f in back.feet + forward.feet)
-    end_back = make_demo.walk_pose(n, n)
-    assert end_back.hip_x < make_demo.standing_pose().hip_x - 3 * make_demo.STEP_LEN
-    home = make_demo.walk_pose(n, n, forward=True)
+    end_back = walk_pose(n, n)
+    assert end_back.hip_x < standing_pose().hip_x - 3 * STEP_LEN
+    home = walk_pose(n, n, forward=True)
     assert [f.ref_x for f in home.feet] == [0.0, 0.0]
     assert all(f.pitch == 0 for f in home.feet)
 
@@ -260,10 +265,10 @@ def test_steps_back_land_toes_first_and_forward_returns_to_the_start() -> None:
 def test_speech_required_but_missing_is_an_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(make_demo.shutil, "which", lambda name: None)
+    monkeypatch.setattr(voice.shutil, "which", lambda name: None)
     with pytest.raises(SystemExit):
-        make_demo.make_voice(True, tmp_path)
-    assert isinstance(make_demo.make_voice(None, tmp_path), make_demo.SilentVoice)
+        voice.make_voice(True, tmp_path)
+    assert isinstance(voice.make_voice(None, tmp_path), voice.SilentVoice)
 
 
 # ------------------------------------------------------------------------------------------
@@ -273,7 +278,7 @@ def test_speech_required_but_missing_is_an_error(
 
 def run_quick(out: Path, *flags: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "media.make_demo", "--quick", "--out", str(out), *flags],
+        [sys.executable, "-m", "tools.demo_video", "--quick", "--out", str(out), *flags],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -288,7 +293,7 @@ def check_generated(out: Path) -> tuple[dict, Probe, list]:
     assert [c["title"] for c in manifest["chapters"]] == CHAPTERS
     result = probe(out / manifest["video"])
     assert result.video_codec == "h264" and result.audio_codec == "aac"
-    assert (result.width, result.height) == make_demo.QUICK_SIZE
+    assert (result.width, result.height) == QUICK_SIZE
     assert 5 <= result.duration_s <= 30
     assert abs(result.duration_s - manifest["length_s"]) <= 1
     check_chapters(manifest["chapters"], result.duration_s)

@@ -1,0 +1,196 @@
+"""`make bench` keeps working, and the figures it prints are numbers that agree with each other.
+
+Nothing here judges speed: the reports are read back as a user would read them, and each
+ratio is checked against the figures printed beside it, each verdict against its figure.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+import pytest
+from player_clips import make_clip
+
+from benchmarks import bench_player, bench_store
+
+PLAYED_S = 1.0
+CLIP_FPS = 30  # make_clip's default
+GENEROUS_RSS_MB = 1024  # far above anything a 320x180 clip needs; catches a wrong unit
+ROUNDING = 0.005  # the figures and ratios are printed with two decimals
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return make_clip(tmp_path_factory.mktemp("bench") / "clip.mp4", seconds=1.5)
+
+
+@pytest.mark.parametrize("mode", ["floor", "defaults", "real-time", "bursts", "shown"])
+def test_each_floor_converts_every_frame_it_was_asked_for(clip, mode):
+    started = time.monotonic()
+    result = bench_player.measure_floor(str(clip), 1.0, mode)
+    assert result["frames"] == 30  # one second at 30 fps
+    assert result["cpu_ms_per_frame"] > 0
+    if mode in ("real-time", "bursts", "shown"):
+        # Paced: the last frame waits for its time (29/30 s after the first).
+        assert time.monotonic() - started >= 0.9
+
+
+# ------------------------------------------------------------------------------------------
+# reading a report back
+# ------------------------------------------------------------------------------------------
+
+
+def check_quotient(printed: float, numerator: float, denominator: float) -> None:
+    """`printed` (two decimals) is numerator / denominator, both themselves printed with two
+    decimals: it lies within what the rounding of all three allows."""
+    assert denominator - ROUNDING > 0, f"a divisor printed as {denominator} says nothing"
+    low = (numerator - ROUNDING) / (denominator + ROUNDING) - ROUNDING
+    high = (numerator + ROUNDING) / (denominator - ROUNDING) + ROUNDING
+    assert low <= printed <= high, f"{printed} is not {numerator} / {denominator}"
+
+
+def check_verdict(ok: bool, printed: float, limit: float, places: int = 2) -> None:
+    """An ok/MISS verdict agrees with the printed figure, unless the figure is within
+    rounding of the limit (then either verdict is right)."""
+    if abs(printed - limit) > 0.5 * 10**-places:
+        assert ok == (printed <= limit), f"verdict {ok} for {printed} against {limit}"
+
+
+def one_match(pattern: str, report: str) -> re.Match:
+    matches = list(re.finditer(pattern, report, re.MULTILINE))
+    assert len(matches) == 1, f"expected one line like {pattern!r} in:\n{report}"
+    return matches[0]
+
+
+NUMBER = r"[-+]?\d+(?:\.\d+)?"
+
+
+def player_rows(report: str) -> dict[str, tuple[float, float, float]]:
+    """{label: (ms CPU per frame, times the floor, peak RSS MB)} for each measurement row."""
+    rows = {}
+    for label in bench_player.ROW_LABELS.values():
+        m = one_match(
+            rf"^  {re.escape(label)} +(?P<ms>{NUMBER}) ms CPU/frame +(?P<ratio>{NUMBER})x the "
+            rf"floor +peak RSS +(?P<rss>{NUMBER}) MB$",
+            report,
+        )
+        rows[label] = (float(m["ms"]), float(m["ratio"]), float(m["rss"]))
+    return rows
+
+
+def target_line(report: str, figure: str) -> tuple[bool, re.Match]:
+    """(whether it says ok, the figure matched) for a target line."""
+    m = one_match(rf"^  \[(?P<verdict>ok|MISS)\] {figure} \(target [^)]*\)$", report)
+    return m["verdict"] == "ok", m
+
+
+@pytest.mark.slow
+def test_the_player_report_prints_figures_that_agree(clip, capsys):
+    bench_player.run(clip, seconds=PLAYED_S, repeats=1)
+    report = capsys.readouterr().out
+    labels = bench_player.ROW_LABELS
+    assert list(labels) == ["floor", "defaults", "real-time", "bursts", "shown", "player"]
+    header = one_match(
+        rf"^320x180, sound: True, played (?P<played>{NUMBER}) s in (?P<wall>{NUMBER}) s wall, "
+        r"best of 1 interleaved rounds$",
+        report,
+    )
+    # the player stops at the first frame at or past the length asked for
+    assert PLAYED_S <= float(header["played"]) < PLAYED_S + 1
+    assert float(header["wall"]) > 0
+
+    rows = player_rows(report)
+    floor_ms = rows[labels["floor"]][0]
+    assert rows[labels["floor"]][1] == 1.00
+    for label, (ms, ratio, rss) in rows.items():
+        assert ms > 0, label
+        check_quotient(ratio, ms, floor_ms)
+        assert 0 < rss < GENEROUS_RSS_MB, label
+    convert = one_match(rf"BGRA conversion (?P<ms>{NUMBER}) ms/frame \(wall clock\)$", report)
+    assert float(convert["ms"]) >= 0
+
+    player_ms, _, player_rss = rows[labels["player"]]
+    ok, m = target_line(report, rf"player / floor = (?P<ratio>{NUMBER})x")
+    check_quotient(float(m["ratio"]), player_ms, floor_ms)
+    check_verdict(ok, float(m["ratio"]), bench_player.MAX_RATIO)
+    ok, m = target_line(report, rf"player / drawn real-time floor = (?P<ratio>{NUMBER})x")
+    check_quotient(float(m["ratio"]), player_ms, rows[labels["shown"]][0])
+    check_verdict(ok, float(m["ratio"]), bench_player.MAX_RATIO)
+
+    ok, m = target_line(report, r"frames dropped = (?P<dropped>\d+) of (?P<frames>\d+)")
+    assert (ok, int(m["dropped"])) == (True, 0)
+    # every frame due in the second asked for, and any due by the position the player stopped
+    # at: it looks at the position between frames, so it can pass the end by a frame or two
+    played = float(header["played"])  # printed with one decimal
+    frames_due_by_stop = math.floor((played + 0.05) * CLIP_FPS) + 1
+    assert round(PLAYED_S * CLIP_FPS) <= int(m["frames"]) <= frames_due_by_stop
+
+    ok, m = target_line(
+        report,
+        rf"A/V offset p95 (?P<p95>{NUMBER}) ms, min (?P<min>{NUMBER}), max (?P<max>{NUMBER})",
+    )
+    low, p95, high = float(m["min"]), float(m["p95"]), float(m["max"])
+    assert low <= p95 <= high
+    lowest, highest = bench_player.AV_OFFSET_RANGE_MS
+    if lowest + 0.5 < low and high < highest - 0.5:
+        assert ok
+    elif low < lowest - 0.5 or high > highest + 0.5:
+        assert not ok
+
+    ok, m = target_line(report, rf"player peak RSS = (?P<rss>{NUMBER}) MB")
+    assert float(m["rss"]) == player_rss
+    check_verdict(ok, float(m["rss"]), bench_player.MAX_RSS_MB, places=0)
+
+    m = one_match(
+        rf"costs (?P<paced>{NUMBER})x the floor before anything is drawn or heard, and "
+        rf"(?P<shown>{NUMBER})x once drawn$",
+        report,
+    )
+    paced_ms = min(rows[labels["real-time"]][0], rows[labels["bursts"]][0])
+    check_quotient(float(m["paced"]), paced_ms, floor_ms)
+    check_quotient(float(m["shown"]), rows[labels["shown"]][0], floor_ms)
+
+
+STORE_SESSIONS = 800  # enough for a deep page of every walker's list; builds in well under 1 s
+STORE_EVENTS = 8_000
+STORE_VIEWS = (
+    "list: first page",
+    "list: page 20",
+    "list: first page, one profile",
+    "list: page 1, one profile",
+    "list: page 10, one profile, --since",
+    "weekly summary: 12 weeks",
+    "weekly summary: all weeks",
+    "progression rule",
+    f"CSV export: all {STORE_SESSIONS} sessions",
+)
+
+
+def test_the_store_report_prints_a_figure_for_every_measurement(capsys):
+    bench_store.run(sessions=STORE_SESSIONS, events=STORE_EVENTS)
+    report = capsys.readouterr().out
+    one_match(rf"^built {STORE_SESSIONS} sessions, 8,000 events in {NUMBER} s", report)
+    for view in STORE_VIEWS:
+        m = one_match(
+            rf"^{re.escape(view)} +(?P<ms>{NUMBER}) ms  target +(?P<target>\d+) ms  "
+            rf"ratio +(?P<ratio>{NUMBER})  (?P<verdict>ok|SLOW)$",
+            report,
+        )
+        ms, target, ratio = float(m["ms"]), float(m["target"]), float(m["ratio"])
+        assert ms >= 0 and target > 0, view
+        check_quotient(ratio, ms, target)
+        check_verdict(m["verdict"] == "ok", ratio, 1.0)
+    rows = one_match(r"^  \(export wrote (?P<rows>[\d,]+) rows, [\d.]+ MB\)$", report)
+    assert int(rows["rows"].replace(",", "")) == STORE_SESSIONS
+    for label, what in (("JSON export", "sessions"), ("CSV export", "events")):
+        m = one_match(
+            rf"^{label} with all events +(?P<ms>{NUMBER}) ms  \(no target; "
+            rf"(?P<count>[\d,]+) {what}\)$",
+            report,
+        )
+        assert float(m["ms"]) > 0
+        count = int(m["count"].replace(",", ""))
+        # every session has its events, the last of them its stop
+        assert count == STORE_SESSIONS if what == "sessions" else count >= STORE_SESSIONS

@@ -1,0 +1,1 @@
+"""Build tools for the project. Not installed with the kiosk: run them from a checkout."""
