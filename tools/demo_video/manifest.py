@@ -8,11 +8,9 @@ from pathlib import Path
 from tools.demo_video.script import LEVEL, SAFETY_POINTS, TITLE
 from tools.demo_video.timeline import Timeline
 
-# The header keeps naming the generator's old path (media/make_demo.py): the committed
-# routine.toml starts with these two lines, and the generator's output must stay identical
-# to it. Change both together.
+# The committed routine.toml starts with these two lines: change both together.
 HEADER = (
-    "# The beginner routine. Written by media/make_demo.py; see media/README.md to",
+    "# The beginner routine. Written by tools/demo_video; see media/README.md to",
     "# regenerate it or to put a filmed video in its place.",
 )
 
