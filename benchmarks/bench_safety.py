@@ -16,14 +16,13 @@ import time
 
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from hardware.buzzer import ActiveBuzzerOutput, AlarmBuzzer
-from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker
-from hardware.tof_sensor import TofSensor
-from kiosk.bootstrap import tune_for_alarm_latency
-from kiosk.safety.monitor import SafetyConfig, SafetyMonitor
+from hardware.emulated_tof import FixedWalker
+from kiosk import bootstrap
+from kiosk.safety.monitor import SafetyConfig
+from kiosk.settings import Settings
 from kiosk.vocabulary import EventKind
 
-PIN = 17
+PIN = Settings()["buzzer.pin"]  # the kiosk's default buzzer pin
 
 
 class EdgeTimingPin(MockPin):
@@ -55,13 +54,14 @@ def _wait(predicate, limit_s: float = 3.0) -> bool:
 
 
 def measure(crossings: int, *, load: bool, seed: int = 7) -> dict[str, list[float]]:
-    config = SafetyConfig()
-    factory = MockFactory(pin_class=EdgeTimingPin)
+    """The safety part as the kiosk builds it (kiosk/bootstrap.py), on mock pins that time
+    their edges and a walker without noise."""
     walker = FixedWalker(450.0)
-    chip = EmulatedVL53L0X(walker, period_s=config.period_s)
-    sensor = TofSensor(EmulatedI2CBus({ADDRESS: chip}), io_timeout_s=0.1)
-    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, factory))
-    monitor = SafetyMonitor(sensor, buzzer, config)
+    factory = MockFactory(pin_class=EdgeTimingPin)
+    parts = bootstrap.build_safety(
+        Settings(), simulate=True, walker=walker, noise_mm=0.0, pin_factory=factory
+    )
+    monitor, buzzer = parts.monitor, parts.buzzer
     alarm_times: list[float] = []
     monitor.add_listener(
         lambda e: alarm_times.append(e.t) if e.kind is EventKind.ALARM_ON else None
@@ -92,8 +92,7 @@ def measure(crossings: int, *, load: bool, seed: int = 7) -> dict[str, list[floa
             signals.append(rise - alarm_times[alarms_before])
     finally:
         stop.set()
-        monitor.stop()
-        buzzer.close()
+        parts.close()
     return {"total": totals, "condition": conditions, "signal": signals}
 
 
@@ -109,7 +108,7 @@ def _p99(values: list[float]) -> float:
 
 
 def run(crossings: int = 200, idle_crossings: int = 50) -> None:
-    config = SafetyConfig()
+    config = SafetyConfig.from_settings(Settings())
     period_ms = config.period_s * 1000
     condition_ms = config.rule.delay_readings * period_ms
     budget_ms = condition_ms + period_ms
@@ -118,7 +117,6 @@ def run(crossings: int = 200, idle_crossings: int = 50) -> None:
         f"sensor period {period_ms:.0f} ms, condition delay {config.rule.delay_readings} "
         f"readings = {condition_ms:.0f} ms; target p99 <= {target_ms:.0f} ms"
     )
-    tune_for_alarm_latency()  # as the kiosk runs
     for label, count, load in (("idle", idle_crossings, False), ("cpu load", crossings, True)):
         result = measure(count, load=load)
         p99 = _p99(result["total"])

@@ -13,7 +13,7 @@ import time
 import pytest
 from player_clips import make_clip
 
-from benchmarks import bench_player, bench_store
+from benchmarks import bench_player, bench_safety, bench_store
 
 PLAYED_S = 1.0
 CLIP_FPS = 30  # make_clip's default
@@ -194,3 +194,13 @@ def test_the_store_report_prints_a_figure_for_every_measurement(capsys):
         count = int(m["count"].replace(",", ""))
         # every session has its events, the last of them its stop
         assert count == STORE_SESSIONS if what == "sessions" else count >= STORE_SESSIONS
+
+
+def test_the_alarm_latency_is_measured_on_the_kiosks_own_safety_part():
+    """A few crossings through the parts bootstrap builds: each one sounds the buzzer pin,
+    the event comes before the pin, and the two delays add up to the whole."""
+    result = bench_safety.measure(4, load=False)
+    assert [len(v) for v in result.values()] == [4, 4, 4]
+    for total, condition, signal in zip(*result.values(), strict=True):
+        assert 0 < condition <= total and signal >= 0
+        assert math.isclose(condition + signal, total, abs_tol=1e-6)
