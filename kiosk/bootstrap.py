@@ -203,6 +203,28 @@ def build_safety(
     return SafetyParts(monitor, alarm, parts)
 
 
+def build_replay(settings: Mapping[str, Any], start_s: float = 0.0) -> tuple[SafetyParts, Any]:
+    """The safety part on a virtual clock, for replaying a trace: the real driver over the
+    emulated chip (nobody in front of it until the trace says so), no noise, no buzzer (an
+    alarm that records what it was asked). Returns the parts and the clock."""
+    from hardware.buzzer import NullAlarm
+    from hardware.clock import VirtualClock
+    from kiosk.safety.replay import REPLAY_IO_TIMEOUT_S
+
+    clock = VirtualClock(start_s)
+    parts = build_safety(
+        settings,
+        simulate=True,
+        clock=clock,
+        sleep=clock.sleep,
+        alarm=NullAlarm(),
+        walker=FixedWalker(None),
+        noise_mm=0.0,
+        io_timeout_s=REPLAY_IO_TIMEOUT_S,
+    )
+    return parts, clock
+
+
 def keep_rule_in_step(settings: Any, monitor: SafetyMonitor) -> None:
     """A caregiver's change to the reach line reaches the running monitor at once."""
     keys = ("safety.reach_mm", "safety.margin_mm", "safety.alarm_delay_readings")

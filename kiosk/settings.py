@@ -20,6 +20,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 SYSTEM_CONFIG = Path("/etc/balance-kiosk/config.toml")
+MAX_FAULT_MS = 200  # no usable reading for longer than this is a sensor fault, always
 
 
 class ConfigError(Exception):
@@ -120,12 +121,14 @@ SCHEMA: tuple[Setting, ...] = (
         "safety.alarm_delay_readings",
         3,
         unit="readings",
-        minimum=1,
+        minimum=2,
         maximum=60,
         step=1,
         label="Alarm delay",
+        why_limited="one reading alone can be a glitch: a lost signal reads as nobody there",
         help="How many readings in a row must be out of reach before the alarm sounds (the "
-        "alarm condition delay; 3 readings at 33 ms is 0.1 s).",
+        "alarm condition delay; 3 readings at 33 ms is 0.1 s), and back within reach before "
+        "it stops.",
     ),
     Setting(
         "safety.fault_after_periods",
@@ -134,7 +137,8 @@ SCHEMA: tuple[Setting, ...] = (
         minimum=2,
         maximum=6,
         why_limited="a longer wait would leave the walker unwatched",
-        help="How many sensor periods without a usable reading count as a sensor fault.",
+        help="How many sensor periods without a usable reading count as a sensor fault; "
+        f"never more than {MAX_FAULT_MS} ms in all (at a long sensor period, fewer periods).",
     ),
     Setting(
         "sensor.source",

@@ -18,6 +18,7 @@ from typing import Any
 import pygame
 
 from hardware.clock import VirtualClock
+from hardware.tof_sensor import Reading
 from kiosk import bootstrap
 from kiosk.access.pin_lock import PinLock
 from kiosk.paths import DataFolder
@@ -90,16 +91,22 @@ class ExplodingSensor:
 
 
 class HangingSensor(ExplodingSensor):
-    """Reads fine until told to hang, then blocks like a driver with no timeout."""
+    """Reads 450 mm every 33 ms until told to hang, then blocks like a driver with no
+    timeout (until released)."""
 
     def __init__(self) -> None:
         self.hang = threading.Event()
         self.release = threading.Event()
+        self._next = time.monotonic()
 
-    def poll(self) -> None:
+    def poll(self) -> Reading | None:
         if self.hang.is_set():
             self.release.wait(5.0)
-        return None
+        now = time.monotonic()
+        if now < self._next:
+            return None
+        self._next = now + 0.033
+        return Reading(now, 450, 11, 450)
 
 
 class RecordingEffects:
@@ -238,3 +245,61 @@ def through_to_routine(app: KioskHarness) -> None:
     app.test_clock.now += 2.5
     app.frame()
     assert app.flow.screen is Screen.ROUTINE
+
+
+# -- traces through the safety loop, on a virtual clock -------------------------------------
+
+
+def trace_samples(period_ms: int, *segments: tuple[int, str | int]) -> list:
+    """A trace of (readings, value) segments, one row a sensor period, as replay reads it:
+    a distance in mm, "" for no target, "error" or "stuck"."""
+    from kiosk.safety.replay import parse_trace
+
+    rows, t = ["t_ms,distance_mm"], 0
+    for count, value in segments:
+        for _ in range(count):
+            rows.append(f"{t},{value}")
+            t += period_ms
+    return parse_trace(rows, "test trace")
+
+
+class Replayed:
+    """What a trace did to the safety part: its events, the usable readings that arrived
+    (time, raw mm or None), and (time, alarm priorities active) after every loop step."""
+
+    def __init__(self) -> None:
+        self.events: list = []
+        self.readings: list[tuple[float, int | None]] = []
+        self.states: list[tuple[float, frozenset]] = []
+
+    def times(self, kind: str) -> list[float]:
+        return [e.t for e in self.events if str(e.kind) == kind]
+
+    def kinds(self) -> list[str]:
+        return [str(e.kind) for e in self.events]
+
+
+def replay_alarm(samples: list, settings: Settings | None = None) -> Replayed:
+    """`samples` through the safety part as bootstrap builds it for replay."""
+    from kiosk.safety.replay import steps
+
+    parts, clock = bootstrap.build_replay(settings or Settings(), samples[0].t_ms / 1000)
+    monitor, result = parts.monitor, Replayed()
+    monitor.add_listener(result.events.append)
+    monitor.add_reading_listener(lambda t, _: result.readings.append((t, monitor.status.raw_mm)))
+    for _ in steps(samples, monitor, parts.simulation, clock):
+        result.states.append((clock.now, frozenset(parts.buzzer.active)))
+    return result
+
+
+def silent_s(states: list, start: float, end: float) -> float:
+    """How long no alarm was active between `start` and `end` (seconds)."""
+    silent, previous = 0.0, None
+    for t, active in states:
+        if previous is not None:
+            t0, was_active = previous
+            overlap = min(t, end) - max(t0, start)
+            if overlap > 0 and not was_active:
+                silent += overlap
+        previous = (t, active)
+    return silent

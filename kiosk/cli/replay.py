@@ -21,11 +21,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def replay_trace(args: argparse.Namespace) -> int:
-    from hardware.buzzer import NullAlarm
-    from hardware.clock import VirtualClock
-    from hardware.emulated_tof import FixedWalker
     from kiosk import bootstrap
-    from kiosk.safety.replay import REPLAY_IO_TIMEOUT_S, TraceError, read_trace, write_events
+    from kiosk.safety.replay import TraceError, read_trace, write_events
 
     settings = load_settings(args.config)
     try:
@@ -33,16 +30,6 @@ def replay_trace(args: argparse.Namespace) -> int:
     except TraceError as error:
         print(f"balance-kiosk replay: {error}", file=sys.stderr)
         return 2
-    clock = VirtualClock(samples[0].t_ms / 1000)
-    parts = bootstrap.build_safety(
-        settings,
-        simulate=True,
-        clock=clock,
-        sleep=clock.sleep,
-        alarm=NullAlarm(),
-        walker=FixedWalker(None),
-        noise_mm=0.0,
-        io_timeout_s=REPLAY_IO_TIMEOUT_S,
-    )
+    parts, clock = bootstrap.build_replay(settings, samples[0].t_ms / 1000)
     write_events(samples, parts.monitor, parts.simulation, clock, sys.stdout)
     return 0

@@ -19,9 +19,12 @@ from typing import Any, Protocol
 from hardware.buzzer import Priority
 from hardware.tof_sensor import Reading, SensorFault
 from kiosk.safety.reach import ReachClassifier, ReachRule, ReachZone
+from kiosk.settings import MAX_FAULT_MS
 from kiosk.vocabulary import EventKind
 
 log = logging.getLogger(__name__)
+
+MAX_FAULT_S = MAX_FAULT_MS / 1000
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,16 @@ class SafetyConfig:
     reconnect_interval_s: float = 0.1
     poll_interval_s: float = 0.002
     min_plausible_mm: int = 20
+    # A fault ends only after usable readings have come without a break this long: a sensor
+    # that answers between errors is not trusted again.
+    fault_clear_s: float = 1.0
+    supervise_every_s: float = 0.02  # how often a blocked read is looked for
 
     @property
     def stale_s(self) -> float:
-        return self.fault_after_periods * self.period_s
+        """No usable reading for this long is a sensor fault: the periods the settings ask for,
+        but never more than MAX_FAULT_S (at a 100 ms period that is 2 periods, not 3)."""
+        return min(self.fault_after_periods * self.period_s, MAX_FAULT_S)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> SafetyConfig:
@@ -69,6 +78,36 @@ class SafetyConfig:
             period_s=settings["sensor.period_ms"] / 1000,
             fault_after_periods=settings["safety.fault_after_periods"],
         )
+
+
+class RepeatedErrorLog:
+    """The same error again and again is logged once with its traceback, then counted: a
+    loop that fails 400 times a second must not fill the card with tracebacks."""
+
+    def __init__(self, logger: logging.Logger, every_s: float = 60.0) -> None:
+        self._log = logger
+        self._every_s = every_s
+        self._last: str | None = None
+        self._repeats = 0
+        self._reported_at = 0.0
+
+    def report(self, error: Exception) -> None:
+        key = f"{type(error).__name__}: {error}"
+        now = time.monotonic()
+        if key != self._last:
+            self._flush()
+            self._last, self._repeats, self._reported_at = key, 0, now
+            self._log.error("safety loop error", exc_info=error)
+            return
+        self._repeats += 1
+        if now - self._reported_at >= self._every_s:
+            self._flush()
+            self._reported_at = now
+
+    def _flush(self) -> None:
+        if self._repeats:
+            self._log.error("safety loop error repeated %d times: %s", self._repeats, self._last)
+            self._repeats = 0
 
 
 class Sensor(Protocol):
@@ -128,8 +167,11 @@ class SafetyMonitor:
         self._fault: str | None = None
         self._raw_mm: int | None = None
         self._last_step = now
+        self._trusted_since: float | None = None  # start of the unbroken run of usable readings
         self._armed = True
         self._alarm_lock = threading.Lock()
+        self._fault_lock = threading.RLock()  # the loop and its supervisor both raise faults
+        self._loop_errors = RepeatedErrorLog(log)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._publish(now)
@@ -188,6 +230,8 @@ class SafetyMonitor:
         self._last_usable = self._clock()
         self._thread = threading.Thread(target=self._run, name="safety-monitor", daemon=True)
         self._thread.start()
+        supervisor = threading.Thread(target=self._supervise, name="safety-supervisor", daemon=True)
+        supervisor.start()
 
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
@@ -218,9 +262,23 @@ class SafetyMonitor:
             try:
                 self.step()
             except Exception as error:  # never let the loop die: fail safe and keep going
-                log.exception("safety loop error")
+                self._loop_errors.report(error)
+                self._untrusted(f"internal error in the safety loop: {error}")
                 self._raise_fault(self._clock(), f"internal error in the safety loop: {error}")
                 self._sleep(self.config.poll_interval_s)
+
+    def _supervise(self) -> None:
+        """Beside the loop: a read blocked inside the driver stops the loop from noticing
+        anything, so the fault is raised from here, on time, with its reason."""
+        while not self._stop.wait(self.config.supervise_every_s):
+            now = self._clock()
+            blocked_s = now - self._last_step
+            if blocked_s > self.config.stale_s and self._fault is None:
+                self._raise_fault(
+                    now,
+                    f"the sensor has not answered for {blocked_s * 1000:.0f} ms "
+                    "(a read on the bus is blocked)",
+                )
 
     def step(self) -> None:
         """One turn of the loop: read if a reading is ready, update zone and fault, or wait."""
@@ -234,7 +292,7 @@ class SafetyMonitor:
             try:
                 reading = self.sensor.poll()
             except SensorFault as fault:
-                self._last_error = str(fault)
+                self._untrusted(str(fault))
         if reading is not None:
             self._take(reading)
         self._check_stale(self._clock())
@@ -250,24 +308,27 @@ class SafetyMonitor:
         try:
             self.sensor.connect()
         except SensorFault as fault:
-            self._last_error = str(fault)
+            self._untrusted(str(fault))
             return
         self._connected_at = self._clock()
+
+    def _untrusted(self, why: str) -> None:
+        """The sensor failed to give a usable reading: its run of good readings starts again."""
+        self._last_error = why
+        self._trusted_since = None
 
     def _take(self, reading: Reading) -> None:
         self._raw_mm = reading.raw_mm if reading.distance_mm is not None else None
         distance = reading.distance_mm
         if distance is not None and distance < self.config.min_plausible_mm:
-            self._last_error = (
+            self._untrusted(
                 f"the sensor reads an implausible {distance} mm (is something covering it?)"
             )
             return
+        if self._trusted_since is None or reading.t - self._last_usable > self.config.stale_s:
+            self._trusted_since = reading.t
         self._last_usable = reading.t
         self._last_error = None
-        if self._fault is not None:
-            self._fault = None
-            self._sync_alarm()
-            self._emit(reading.t, EventKind.FAULT_OFF, "sensor readings restored", distance)
         before = self._classifier.zone
         zone = self._classifier.update(distance)
         if zone is not before:
@@ -276,6 +337,8 @@ class SafetyMonitor:
                 self._emit(reading.t, EventKind.ALARM_ON, "out of reach", self._filtered())
             else:
                 self._emit(reading.t, EventKind.ALARM_OFF, "back within reach", self._filtered())
+        if self._fault is not None and reading.t - self._trusted_since >= self.config.fault_clear_s:
+            self._clear_fault(reading.t, distance)
         self._publish(reading.t)
         for listener in self._reading_listeners:
             try:
@@ -298,13 +361,24 @@ class SafetyMonitor:
             self._next_connect = now
 
     def _raise_fault(self, t: float, reason: str) -> None:
-        if self._fault is not None:
-            return
-        self._fault = reason
-        self._classifier.reset_filter()
-        self._sync_alarm()
-        self._emit(t, EventKind.FAULT_ON, reason, None)
-        self._publish(t)
+        """The sensor cannot be trusted: the fault alarm, and the event that says why. The
+        reach decision keeps its count: readings that still arrive go on counting."""
+        with self._fault_lock:
+            if self._fault is not None:
+                return
+            self._fault = reason
+            self._sync_alarm()
+            self._emit(t, EventKind.FAULT_ON, reason, None)
+            self._publish(t)
+
+    def _clear_fault(self, t: float, distance_mm: int | None) -> None:
+        with self._fault_lock:
+            if self._fault is None:
+                return
+            self._fault = None
+            self._sync_alarm()
+            reason = f"sensor readings steady again for {self.config.fault_clear_s:g} s"
+            self._emit(t, EventKind.FAULT_OFF, reason, distance_mm)
 
     def set_rule(self, rule: ReachRule) -> None:
         """Use a new reach line (the caregiver changed it); takes effect at the next reading."""

@@ -1,15 +1,18 @@
 """From distance readings to "within reach" or "out of reach", without chatter or glitches.
 
-Three steps, each for a reason:
-- a median over the last three readings, so one bogus reading (a "no target" 8190, or a
-  few millimetres when the signal fails) never moves the decision;
-- an alarm condition delay: the filtered distance must be beyond the reach line for N readings
-  in a row before the walker counts as out of reach;
-- hysteresis: back within reach only below the reach line minus a margin, so a walker swaying
-  on the line raises one alarm, not a chatter.
+The decision is made on the readings themselves, each for a reason:
+- an alarm condition delay: N readings in a row beyond the reach line make the walker out of
+  reach (N = `delay_readings`, at least 2, so one glitch never raises an alarm). Counting raw
+  readings reaches the physical limit of N sensor periods; a median before the count would
+  add a reading for nothing, since one odd reading already breaks the run;
+- the same N readings in a row back inside the return line (the reach line minus a margin)
+  end it, so an arm or a stick passing through the beam does not silence a walker who is
+  still away, and a walker swaying on the line raises one alarm, not a chatter;
+- readings that never arrive (a sensor fault between them) neither count nor break a run:
+  the readings that do arrive keep counting, so a flapping sensor cannot hide a drift.
 
-"No target" (nothing within the sensor's range) is treated as far away: a walker who has
-walked off is out of reach.
+"No target" (nothing within the sensor's range) is far away: a walker who has walked off is
+out of reach. The median of the last three readings is kept for showing the distance.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-MEDIAN_WINDOW = 3
+MEDIAN_WINDOW = 3  # for the distance shown and logged, not for the decision
+MIN_DELAY_READINGS = 2  # one reading can be a glitch (a lost signal reads as no target)
 
 
 class ReachZone(Enum):
@@ -35,6 +39,12 @@ class ReachRule:
     reach_mm: int = 600
     margin_mm: int = 50
     delay_readings: int = 3
+
+    def __post_init__(self) -> None:
+        if self.delay_readings < MIN_DELAY_READINGS:
+            raise ValueError(
+                f"delay_readings must be {MIN_DELAY_READINGS} or more (one reading can be a glitch)"
+            )
 
     @property
     def return_mm(self) -> int:
@@ -54,26 +64,26 @@ class ReachClassifier:
         self.rule = rule
         self.zone = zone
         self._window: deque[float] = deque(maxlen=MEDIAN_WINDOW)
-        self._beyond = 0
+        self._run = 0  # readings in a row on the other side of the line from the zone
         self.filtered_mm: float | None = None
-
-    def reset_filter(self) -> None:
-        """Forget old readings (after a fault) but keep the zone until readings decide."""
-        self._window.clear()
-        self._beyond = 0
-        self.filtered_mm = None
 
     def update(self, distance_mm: int | None) -> ReachZone:
         """Feed one reading (None = no target) and return the zone."""
-        self._window.append(math.inf if distance_mm is None else float(distance_mm))
+        far = math.inf if distance_mm is None else float(distance_mm)
+        self._window.append(far)
         filtered = statistics.median(self._window)
         self.filtered_mm = None if math.isinf(filtered) else filtered
         rule = self.rule
         if self.zone is ReachZone.WITHIN_REACH:
-            self._beyond = self._beyond + 1 if filtered > rule.reach_mm else 0
-            if self._beyond >= rule.delay_readings:
-                self.zone = ReachZone.OUT_OF_REACH
-        elif filtered < rule.return_mm:
-            self.zone = ReachZone.WITHIN_REACH
-            self._beyond = 0
+            crossing = far > rule.reach_mm
+        else:
+            crossing = far < rule.return_mm
+        self._run = self._run + 1 if crossing else 0
+        if self._run >= rule.delay_readings:
+            self.zone = (
+                ReachZone.OUT_OF_REACH
+                if self.zone is ReachZone.WITHIN_REACH
+                else ReachZone.WITHIN_REACH
+            )
+            self._run = 0
         return self.zone

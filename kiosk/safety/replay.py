@@ -117,15 +117,25 @@ def replay(
     """
     events: list[SafetyEvent] = []
     monitor.add_listener(events.append)
+    for _ in steps(samples, monitor, simulation, clock):
+        yield from events
+        events.clear()
+
+
+def steps(
+    samples: list[TraceSample], monitor: Any, simulation: Any, clock: VirtualClock
+) -> Iterator[float]:
+    """Drive the monitor through the trace one loop step at a time; yields the time before
+    each step, so a caller can look at the alarm between steps."""
     end = samples[-1].t_ms / 1000
     index = 0
     while clock.now <= end:
         while index < len(samples) and samples[index].t_ms / 1000 <= clock.now:
             _apply(samples[index], simulation.chip, simulation.walker)
             index += 1
+        now = clock.now
         monitor.step()
-        yield from events
-        events.clear()
+        yield now
 
 
 def _apply(sample: TraceSample, chip: EmulatedVL53L0X, walker: FixedWalker) -> None:

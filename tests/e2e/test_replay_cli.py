@@ -64,7 +64,7 @@ def test_swaying_on_the_reach_line_raises_one_alarm(tmp_path):
 
 
 def test_unplug_stuck_and_walk_off(tmp_path):
-    path = trace(tmp_path, (20, 450), (15, "error"), (20, 450), (15, "stuck"), (20, 450), (20, ""))
+    path = trace(tmp_path, (20, 450), (15, "error"), (40, 450), (15, "stuck"), (40, 450), (20, ""))
     result, events = replay(path)
     assert [e["event"] for e in events] == [
         "fault_on",
@@ -73,7 +73,7 @@ def test_unplug_stuck_and_walk_off(tmp_path):
         "fault_off",
         "alarm_on",
     ]
-    unplug_at, stuck_at = 20 * PERIOD, 55 * PERIOD
+    unplug_at, stuck_at = 20 * PERIOD, 75 * PERIOD
     assert unplug_at < events[0]["t_ms"] <= unplug_at + 200
     assert "121" in events[0]["reason"] and events[0]["distance_mm"] is None
     assert stuck_at < events[2]["t_ms"] <= stuck_at + 200
