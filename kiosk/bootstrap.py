@@ -44,6 +44,7 @@ from kiosk.sim.simulation import Simulation
 from kiosk.vocabulary import Ending
 from kiosk.walk.flow import FlowTiming, KioskFlow
 from kiosk.walk.recorder import SessionRecorder
+from kiosk.walk.restart import recent_cut_short_walk
 from kiosk.walk.session import WalkSession
 from kiosk.walk.walkers import WalkerChoice
 
@@ -384,6 +385,12 @@ def _build_walk(
         flow.timing = replace(flow.timing, rewind_s=s["routine.rewind_s"])
 
     settings.apply_now(("routine.rewind_s",), new_rewind)
+    cut_short = recent_cut_short_walk(store, routine)
+    if cut_short is not None:
+        log.warning(
+            "session %d was cut short moments ago: checking for the walker", cut_short.session_id
+        )
+        flow.start_after_restart(cut_short.chapter)
     return walk, flow
 
 

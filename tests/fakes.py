@@ -115,8 +115,14 @@ class RecordingEffects:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def start_routine(self) -> None:
-        self.calls.append("start")
+    def start_routine(self, from_chapter: int | None = None) -> None:
+        self.calls.append("start" if from_chapter is None else f"start:{from_chapter}")
+
+    def arm(self) -> None:
+        self.calls.append("arm")
+
+    def disarm(self) -> None:
+        self.calls.append("disarm")
 
     def pause_video(self, reason: str) -> None:
         self.calls.append(f"pause:{reason}")
@@ -126,6 +132,9 @@ class RecordingEffects:
 
     def finish_routine(self, ending: str) -> None:
         self.calls.append(f"finish:{ending}")
+
+    def remind(self) -> None:
+        self.calls.append("remind")
 
 
 # -- the whole kiosk, built by bootstrap, driven by fingers ----------------------------------
@@ -303,3 +312,18 @@ def silent_s(states: list, start: float, end: float) -> float:
                 silent += overlap
         previous = (t, active)
     return silent
+
+
+def through_to_walking(app: KioskHarness) -> None:
+    """On to the first part walked beside the support, past its check: armed, playing."""
+    through_to_routine(app)
+    routine = app.kiosk.walk.routine
+    start = next(c.start_s for c in routine.chapters if c.walking)
+    app.player.seek(start + 1.0)
+    wait_for(lambda: app.player.position_s >= start)
+    app.frame()
+    if app.flow.screen is Screen.WALK_CHECK:  # disarmed in a talking part on the way
+        app.frame()
+        app.test_clock.now += 2.5
+        app.frame()
+    assert app.flow.screen is Screen.ROUTINE and app.flow.armed and app.monitor.armed

@@ -151,6 +151,7 @@ class SessionStore:
     ) -> None:
         self.path = path
         self.problems = problems
+        self.interrupted: list[int] = []  # sessions this open closed as interrupted
         self.in_memory = in_memory
         self._conn = conn
         self._reader = reader
@@ -203,9 +204,9 @@ class SessionStore:
             conn: sqlite3.Connection | None = None
             try:
                 conn = _open_file(path)
-                _recover_at_open(conn, path, report)
+                interrupted = _recover_at_open(conn, path, report)
                 reader = _open_reader(path)
-                return cls(
+                store = cls(
                     path,
                     conn,
                     reader,
@@ -214,6 +215,8 @@ class SessionStore:
                     sync_timeout=sync_timeout,
                     in_memory=False,
                 )
+                store.interrupted = interrupted
+                return store
             except (UnusableDatabase, sqlite3.DatabaseError, OSError) as exc:
                 if conn is not None:
                     conn.close()
@@ -676,17 +679,20 @@ def _open_file(path: Path) -> sqlite3.Connection:
 
 def _recover_at_open(
     conn: sqlite3.Connection, path: Path, report: Callable[[StoreProblem], None]
-) -> None:
-    """Close the sessions a crash left open; damage raises, any other error is only reported."""
+) -> list[int]:
+    """Close the sessions a crash left open and return their ids; damage raises, any other
+    error is only reported."""
     try:
         closed = _recover(conn, None)
         if closed:
             logger.warning("closed %d interrupted session(s): %s", len(closed), closed)
+        return closed
     except sqlite3.Error as exc:
         if is_damage(exc):
             raise
         # e.g. a full disk: keep the file; the next open tries again.
         report(_write_problem(path, exc))
+        return []
 
 
 def _open_reader(path: Path) -> sqlite3.Connection:

@@ -11,6 +11,8 @@ Each routine lives in its own folder holding ``routine.toml`` and the media it n
     [[chapters]]                    # optional, start times strictly increasing
     start_s = 0.0
     title = "Welcome"
+    walking = false                 # optional: a talking part, the walker may sit (default
+                                    # true: walked beside the support, the alarm armed)
 
 Every problem raises `RoutineError` with a message that names the file, the key and the fix,
 so whoever installs the kiosk can correct the manifest without reading code.
@@ -37,10 +39,12 @@ class RoutineError(Exception):
 
 @dataclass(frozen=True)
 class Chapter:
-    """A named point in the video the walker can jump to."""
+    """A named point in the video the walker can jump to; `walking` says whether the walker
+    walks beside the support during it (the alarm is armed) or may rest (talking parts)."""
 
     start_s: float
     title: str
+    walking: bool = True
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,12 @@ class Routine:
     def chapter_index_at(self, position_s: float) -> int | None:
         """Index of the chapter playing at `position_s`, or None before the first one."""
         return chapter_index_at(self.chapters, position_s)
+
+    def walking_at(self, position_s: float) -> bool:
+        """Whether the walker walks beside the support at `position_s` (True when no chapter
+        says otherwise: armed is the safe side)."""
+        index = self.chapter_index_at(position_s)
+        return True if index is None else self.chapters[index].walking
 
 
 def chapter_index_at(
@@ -227,7 +237,7 @@ def _chapters(manifest: Path, value: Any, length_s: float) -> tuple[Chapter, ...
         where = f"{manifest}: chapter {number}"
         if not isinstance(entry, dict):
             raise RoutineError(f"{where} must be a [[chapters]] table with start_s and title")
-        extra = sorted(set(entry) - {"start_s", "title"})
+        extra = sorted(set(entry) - {"start_s", "title", "walking"})
         if extra:
             logger.warning("%s: ignoring unknown key(s) %s (a typo?)", where, ", ".join(extra))
         for key in ("start_s", "title"):
@@ -249,5 +259,10 @@ def _chapters(manifest: Path, value: Any, length_s: float) -> tuple[Chapter, ...
                 f"{where} ({title!r}): start_s = {start_s} is not after the previous chapter's "
                 f"{chapters[-1].start_s}; list chapters in order with increasing start_s"
             )
-        chapters.append(Chapter(start_s=start_s, title=title.strip()))
+        walking = entry.get("walking", True)
+        if not isinstance(walking, bool):
+            raise RoutineError(
+                f"{where} ({title!r}): key 'walking' must be true or false, not {walking!r}"
+            )
+        chapters.append(Chapter(start_s=start_s, title=title.strip(), walking=walking))
     return tuple(chapters)

@@ -33,6 +33,7 @@ class SafetyEvent:
     kind: EventKind
     reason: str
     distance_mm: int | None
+    armed: bool = True  # whether the alarm was armed: unarmed events sound nothing
 
 
 @dataclass(frozen=True)
@@ -402,7 +403,7 @@ class SafetyMonitor:
         )
 
     def _emit(self, t: float, kind: EventKind, reason: str, distance_mm: int | None) -> None:
-        event = SafetyEvent(t, kind, reason, distance_mm)
+        event = SafetyEvent(t, kind, reason, distance_mm, self._armed)
         log.info("%s: %s (%s mm)", kind, reason, distance_mm)
         for listener in self._listeners:
             try:

@@ -110,14 +110,15 @@ class KioskApp:
 
     def frame(self, events: list[pygame.event.Event]) -> None:
         now = self.clock()
+        # Safety first: a tap in the same frame as an alarm meets the alarm's screen.
+        self._take_safety_events(now)
+        self._watch_the_safety_loop()
         self._handle_events(events, now)
-        while True:
-            try:
-                event = self._safety_events.get_nowait()
-            except queue.Empty:
-                break
-            self.flow.on_safety(event, now)
-        self.flow.tick(now, self.monitor.status)
+        before = self.flow.screen
+        self.flow.tick(now, self.monitor.status, self.walk.walking_part)
+        walk_starts = before in (Screen.READY_CHECK, Screen.RESTARTED)
+        if walk_starts and self.flow.screen is Screen.ROUTINE:
+            self.caregiver.close()  # a walk starts: the caregiver area locks
         self.caregiver.tick(now)
         if self.walk.update_player():
             self.flow.on_routine_ended()
@@ -127,6 +128,21 @@ class KioskApp:
         self.last_frame_at = now
         for hook in list(self.hooks):
             hook(self, now)
+
+    def _take_safety_events(self, now: float) -> None:
+        while True:
+            try:
+                event = self._safety_events.get_nowait()
+            except queue.Empty:
+                return
+            self.flow.on_safety(event, now)
+
+    def _watch_the_safety_loop(self) -> None:
+        """The buzzer's watchdog has the last word on whether the safety loop lives."""
+        if getattr(self.buzzer, "watchdog_tripped", False):
+            self.flow.on_safety_loop_stopped()
+        elif self.flow.loop_stopped:
+            self.flow.on_safety_loop_back()
 
     def tap(self, action: str) -> None:
         """Act as if the button for `action` was pressed (scripts use the real buttons)."""
@@ -236,4 +252,6 @@ class KioskApp:
             buzzer_sounding=self.buzzer.sounding,
             hold_remaining_s=self.buzzer.hold_remaining_s,
             notices=self._home_notices() if home else (),
+            stop_pending=self.flow.stop_pending,
+            loop_stopped=self.flow.loop_stopped,
         )

@@ -11,7 +11,14 @@ import pygame
 from kiosk.safety.monitor import SafetyStatus
 from kiosk.screens import theme
 from kiosk.screens.layout import Layout
-from kiosk.screens.widgets import Button, draw_button, draw_gauge, draw_text, fit_size
+from kiosk.screens.widgets import (
+    Button,
+    draw_badge,
+    draw_button,
+    draw_gauge,
+    draw_text,
+    fit_size,
+)
 from kiosk.text_layout import wrap
 from kiosk.vocabulary import Ending
 from kiosk.walk.flow import Screen
@@ -40,6 +47,8 @@ class WalkerView:
     buzzer_sounding: bool = False
     hold_remaining_s: float = 0.0
     notices: Sequence[str] = field(default_factory=tuple)
+    stop_pending: bool = False
+    loop_stopped: bool = False
 
 
 def draw_walker_screen(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
@@ -123,19 +132,53 @@ def _text_height(paragraphs: Sequence[str], size: int, width: int) -> int:
 
 
 def _ready_check(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    back = layout.button_row(1)[0]
+    _check(surface, layout, view, "Hold the support", bottom=back.top)
+    return [Button(back, "Back", "back")]
+
+
+def _walk_check(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    stop = _corner_button(layout)
+    _check(surface, layout, view, "Time to walk: hold the support", bottom=stop.top)
+    return [Button(stop, "Stop", "stop")]
+
+
+def _restarted(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
+    rows = layout.button_row(2)
+    _check(
+        surface,
+        layout,
+        view,
+        "The kiosk restarted",
+        bottom=rows[0].top,
+        waiting="If you were walking, come to the support and hold it. "
+        "Nobody there? A caregiver checks on the walker.",
+    )
+    return [Button(rows[0], "Caregiver", "acknowledge"), Button(rows[1], "Stop", "stop")]
+
+
+def _check(
+    surface: pygame.Surface,
+    layout: Layout,
+    view: WalkerView,
+    title: str,
+    *,
+    bottom: int,
+    waiting: str = "Come closer, within arm's reach.",
+) -> None:
+    """A ready check: the title, what to do, a bar that fills in 2 s, the distance gauge."""
     area = layout.content
     status = view.status
-    y = draw_text(surface, "Hold the support", area, layout.title_px, bold=True, centre=True)
+    size = fit_size(title, area.width, 2, layout.title_px, 36, bold=True)
+    y = draw_text(surface, title, area, size, bold=True, centre=True)
     if status.fault:
         message = "The sensor is not working. Ask a caregiver to check it."
     elif status.distance_mm is not None and status.distance_mm <= status.reach_mm:
         message = "Good. Stay there..."
     else:
-        message = "Come closer, within arm's reach."
-    y = draw_text(
-        surface, message, pygame.Rect(area.left, y, area.width, 200), layout.body_px, centre=True
-    )
-    back = layout.button_row(1)[0]
+        message = waiting
+    room = pygame.Rect(area.left, y, area.width, 200)
+    y = draw_text(surface, message, room, layout.body_px, centre=True)
     bar = pygame.Rect(area.left, y + layout.gap, area.width, 24)
     pygame.draw.rect(surface, theme.PANEL, bar, border_radius=12)
     filled = bar.copy()
@@ -144,11 +187,18 @@ def _ready_check(surface: pygame.Surface, layout: Layout, view: WalkerView) -> l
         pygame.draw.rect(surface, theme.GAUGE_SAFE, filled, border_radius=12)
     gauge_height = round(28 * layout.scale)
     gauge_top = min(
-        bar.bottom + 2 * layout.gap + gauge_height, back.top - layout.gap - 54 - gauge_height
+        bar.bottom + 2 * layout.gap + gauge_height, bottom - layout.gap - 54 - gauge_height
     )
     gauge = pygame.Rect(area.left + 30, gauge_top, area.width - 60, gauge_height)
     draw_gauge(surface, gauge, status.distance_mm, status.reach_mm, layout)
-    return [Button(back, "Back", "back")]
+
+
+def _corner_button(layout: Layout) -> pygame.Rect:
+    """A Stop kept small and to the right, so it is not tapped by mistake."""
+    stop = layout.button_row(1)[0]
+    stop.width = max(stop.width // 3, 200)
+    stop.right = layout.below_badge.right
+    return stop
 
 
 def _video_area(layout: Layout) -> tuple[pygame.Rect, list[pygame.Rect]]:
@@ -209,16 +259,19 @@ def _out_of_reach(surface: pygame.Surface, layout: Layout, view: WalkerView) -> 
     y = draw_text(
         surface, "Step back to the support", area, layout.alert_px, bold=True, centre=True
     )
+    hint = (
+        "Come back and hold on: then the walk ends."
+        if view.stop_pending
+        else "Hold on with one hand. The video waits for you."
+    )
     y = draw_text(
         surface,
-        "Hold on with one hand. The video waits for you.",
+        hint,
         pygame.Rect(area.left, y + layout.gap, area.width, 200),
         layout.body_px,
         centre=True,
     )
-    stop = layout.button_row(1)[0]
-    stop.width = max(stop.width // 3, 200)
-    stop.right = area.right
+    stop = _corner_button(layout)
     gauge = pygame.Rect(
         area.left + 30, y + 3 * layout.gap, area.width - 60, round(28 * layout.scale)
     )
@@ -237,10 +290,7 @@ def _countdown(surface: pygame.Surface, layout: Layout, view: WalkerView) -> lis
         str(view.countdown_left), True, theme.TEXT
     )
     surface.blit(number, number.get_rect(midtop=(area.centerx, y + layout.gap)))
-    stop = layout.button_row(1)[0]
-    stop.width = max(stop.width // 3, 200)
-    stop.right = area.right
-    return [Button(stop, "Stop", "stop")]
+    return [Button(_corner_button(layout), "Stop", "stop")]
 
 
 def _sensor_fault(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
@@ -250,11 +300,7 @@ def _sensor_fault(surface: pygame.Surface, layout: Layout, view: WalkerView) -> 
     headline = "Hold the support. Call for help."
     size = fit_size(headline, area.width, 2, layout.alert_px, 64, bold=True)
     y = draw_text(surface, headline, area, size, theme.FAULT_TEXT, bold=True, centre=True)
-    detail = f"The distance sensor is not working: {view.status.fault or 'it has stopped'}."
-    if view.status.fault is None:
-        detail = "The sensor works again. A caregiver can let the routine go on."
-    elif view.fault_acknowledged:
-        detail += " Acknowledged: the routine goes on when the sensor works again."
+    detail = _fault_detail(view)
     room = pygame.Rect(area.left, y + layout.gap // 2, area.width, rows[0].top - y - layout.gap)
     text_font = theme.font(layout.body_px)
     lines = wrap(detail, text_font, room.width)
@@ -269,6 +315,20 @@ def _sensor_fault(surface: pygame.Surface, layout: Layout, view: WalkerView) -> 
         Button(rows[0], "Caregiver: OK", "acknowledge", "fault"),
         Button(rows[1], "Stop", "stop", "fault"),
     ]
+
+
+def _fault_detail(view: WalkerView) -> str:
+    if view.loop_stopped:
+        return "The safety check has stopped working. Hold the support until help comes."
+    if view.status.fault is None:
+        detail = "The sensor works again. A caregiver can let the routine go on."
+    else:
+        detail = f"The distance sensor is not working: {view.status.fault}."
+        if view.fault_acknowledged:
+            detail += " Acknowledged: the routine goes on when the sensor works again."
+    if view.stop_pending:
+        detail += " The walk ends when the sensor works again, or a caregiver ends it."
+    return detail
 
 
 def _end(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
@@ -301,6 +361,8 @@ _DRAW: dict[Screen, Callable[[pygame.Surface, Layout, WalkerView], list[Button]]
     Screen.HOME: _home,
     Screen.BEFORE_START: _before_start,
     Screen.READY_CHECK: _ready_check,
+    Screen.WALK_CHECK: _walk_check,
+    Screen.RESTARTED: _restarted,
     Screen.ROUTINE: _routine,
     Screen.PAUSED: _paused,
     Screen.OUT_OF_REACH: _out_of_reach,
@@ -336,17 +398,13 @@ def _chapter_bar(surface: pygame.Surface, layout: Layout, view: WalkerView, top:
 
 def _draw_alarm_strip(surface: pygame.Surface, layout: Layout, view: WalkerView) -> None:
     """Every alarm is also shown on screen, and so is whether the alarm is armed."""
-    small = theme.font(28, bold=True)
+    alarm_screen = view.screen in (Screen.OUT_OF_REACH, Screen.SENSOR_FAULT)
     if view.hold_remaining_s > 0:
         text, fill, ink = f"Alarm on hold: {view.hold_remaining_s:.0f} s", theme.PRIMARY, (0, 0, 0)
-    elif view.buzzer_sounding and view.screen not in (Screen.OUT_OF_REACH, Screen.SENSOR_FAULT):
+    elif view.buzzer_sounding and not alarm_screen:
         text, fill, ink = "ALARM", theme.ALERT, theme.TEXT
-    elif view.armed:
+    elif view.armed and not alarm_screen:
         text, fill, ink = "Alarm on", theme.GO, theme.TEXT
     else:
         return
-    image = small.render(text, True, ink)
-    box = image.get_rect().inflate(24, 12)
-    box.topright = (layout.width - 8, 8)
-    pygame.draw.rect(surface, fill, box, border_radius=8)
-    surface.blit(image, image.get_rect(center=box.center))
+    draw_badge(surface, layout, text, fill, ink)

@@ -127,3 +127,19 @@ def draw_gauge(
         reach,
         (min(reach_x - reach.get_width() // 2, rect.right - reach.get_width()), rect.bottom + 22),
     )
+
+
+def draw_badge(
+    surface: pygame.Surface,
+    layout: Layout,
+    text: str,
+    fill: theme.Colour,
+    ink: theme.Colour,
+) -> pygame.Rect:
+    """A small label in the top-right corner (the alarm's state), over whatever is there."""
+    image = theme.font(28, bold=True).render(text, True, ink)
+    box = image.get_rect().inflate(24, 12)
+    box.topright = (layout.width - 8, 8)
+    pygame.draw.rect(surface, fill, box, border_radius=8)
+    surface.blit(image, image.get_rect(center=box.center))
+    return box

@@ -59,6 +59,16 @@ def skip_to_end(ctx: ScriptContext) -> None:
         player.seek(max(0.0, player.duration_s - 3.0))
 
 
+def skip_to_walking(ctx: ScriptContext) -> None:
+    """Fast-forward past the talking parts to the first part walked beside the support."""
+    walk = ctx.app.walk
+    if walk.player is None or walk.routine is None:
+        return
+    walking = [c for c in walk.routine.chapters if c.walking]
+    if walking:
+        walk.player.seek(walking[0].start_s + 0.5)
+
+
 def enter_pin(pin: str) -> Action:
     def act(ctx: ScriptContext) -> None:
         for digit in pin:
@@ -90,6 +100,12 @@ _START = [
     Step(1.0, "tap Start", tap("start")),
     Step(1.0, "read the safety points and tap 'I am holding on'", read_safety_points),
 ]
+# Past the talking parts to the walking: a ready check at the support, then walking, armed.
+_WALKING = [
+    *_START,
+    Step(3.0, "skip to the walking part", skip_to_walking),
+    Step(3.5, "hold the support for the check", nothing),
+]
 
 SCRIPTS: dict[str, list[Step]] = {
     "walk": [
@@ -102,19 +118,31 @@ SCRIPTS: dict[str, list[Step]] = {
     ],
     "drift": [
         Step(0.5, "walker stands within reach", walker_at(450.0)),
-        *_START,
-        Step(5.0, "walker drifts out of reach", walker_at(760.0)),
+        *_WALKING,
+        Step(2.0, "walker drifts out of reach", walker_at(760.0)),
         Step(3.0, "walker comes back", walker_at(460.0)),
         Step(5.0, "tap Pause", tap("pause")),
         Step(1.5, "tap Resume", tap("resume")),
-        Step(2.0, "tap Stop", tap("stop")),
+        Step(3.5, "tap Stop", tap("stop")),
         Step(2.0, "tap Done", tap("done")),
         Step(0.5, "end", nothing),
     ],
+    "rest": [
+        Step(0.5, "walker stands within reach", walker_at(450.0)),
+        *_WALKING,
+        Step(3.0, "tap Pause: a rest", tap("pause")),
+        Step(1.0, "walker steps away and sits down", walker_at(1500.0)),
+        Step(5.0, "walker comes back to the support", walker_at(450.0)),
+        Step(1.5, "tap Resume", tap("resume")),
+        Step(3.5, "the check passes: walking again", nothing),
+        Step(3.0, "skip to the last seconds", skip_to_end),
+        Step(6.0, "tap Done", tap("done")),
+        Step(1.0, "end", nothing),
+    ],
     "unplug": [
         Step(0.5, "walker stands within reach", walker_at(450.0)),
-        *_START,
-        Step(5.0, "sensor unplugged", unplug),
+        *_WALKING,
+        Step(2.0, "sensor unplugged", unplug),
         Step(2.0, "sensor plugged back", replug),
         Step(1.5, "caregiver taps OK", tap("acknowledge")),
         Step(1.0, "caregiver enters the PIN", enter_pin(SCRIPT_PIN)),

@@ -64,9 +64,12 @@ class SessionRecorder:
         return session
 
     def on_safety(self, event: SafetyEvent) -> None:
-        """Safety-thread listener: alarms and faults of the open session."""
+        """Safety-thread listener: alarms and faults of the open session. The walker out of
+        reach while the alarm is not armed (a rest, a talking part) is no reminder."""
         session = self._session
         if session is None:
+            return
+        if not event.armed and event.kind in (EventKind.ALARM_ON, EventKind.ALARM_OFF):
             return
         if event.kind is EventKind.ALARM_ON:
             with self._lock:

@@ -60,18 +60,27 @@ class WalkSession:
 
     # -- FlowEffects ----------------------------------------------------------------------------
 
-    def start_routine(self) -> None:
-        self.monitor.arm()  # first: nothing below may delay the alarm
-        self.buzzer.end_hold()  # a hold from before the walk does not carry into it
+    def start_routine(self, from_chapter: int | None = None) -> None:
+        """Open the session and start the video (at a chapter, after a restart)."""
         self.player_problem = None
         self._chapter_index = None
-        self._start_player()
+        self._start_player(from_chapter)
         routine = self.routine
         name = routine.folder.name if routine else "none"
         level = routine.level if routine else 1
         session = self.recorder.start(self.walkers.current, name, level)
         if session is not None:
             self.sessions.append(session)
+
+    def arm(self) -> None:
+        self.monitor.arm()
+        self.buzzer.end_hold()  # a hold from before does not carry into the walk
+
+    def disarm(self) -> None:
+        self.monitor.disarm()
+
+    def remind(self) -> None:
+        self.buzzer.chirp()
 
     def pause_video(self, reason: str) -> None:
         if self.player is not None:
@@ -107,11 +116,20 @@ class WalkSession:
             self.recorder.note(EventKind.CHAPTER, player.current_chapter.title)
         return bool(player.ended)
 
+    @property
+    def walking_part(self) -> bool:
+        """Whether the routine is at a part walked beside the support; True when unknown
+        (no video, or a routine that does not say), so the alarm is armed."""
+        player, routine = self.player, self.routine
+        if player is None or routine is None:
+            return True
+        return routine.walking_at(player.position_s)
+
     def next_frame_in_s(self, longest: float) -> float | None:
         """How long until the video needs the screen again; None without a video."""
         return None if self.player is None else self.player.next_frame_in_s(longest=longest)
 
-    def _start_player(self) -> None:
+    def _start_player(self, from_chapter: int | None) -> None:
         routine = self.routine
         if routine is None:
             self.player_problem = "no routine could be loaded; a caregiver can check it"
@@ -119,6 +137,8 @@ class WalkSession:
         try:
             self.player = self.make_player(routine)
             self.player.start()
+            if from_chapter is not None and 0 <= from_chapter < len(routine.chapters):
+                self.player.seek(routine.chapters[from_chapter].start_s)
         except Exception as error:  # a broken video must not stop the walk
             log.error("cannot play %s: %s", routine.video_path, error)
             self.player, self.player_problem = None, str(error)

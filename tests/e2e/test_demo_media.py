@@ -120,9 +120,13 @@ def check_manifest(manifest: dict, folder: Path) -> None:
     chapters = manifest["chapters"]
     assert isinstance(chapters, list) and chapters
     for chapter in chapters:
-        assert set(chapter) == {"start_s", "title"}
+        assert set(chapter) == {"start_s", "title", "walking"}
         assert isinstance(chapter["start_s"], float)
         assert isinstance(chapter["title"], str) and chapter["title"].strip()
+        assert isinstance(chapter["walking"], bool)
+    # The walker walks beside the support in the technique and the guided part only.
+    walked = [c["title"] for c in chapters if c["walking"]]
+    assert walked == ["Technique", "Follow along"] or (walked and "Follow along" in walked)
 
 
 def check_chapters(chapters: list[dict], duration_s: float) -> None:

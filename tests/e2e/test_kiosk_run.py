@@ -125,7 +125,20 @@ def test_a_bad_config_is_a_clear_error(tmp_path):
     ("script", "screens", "ending", "reminders", "faults"),
     [
         ("walk", ["home", "before_start", "ready_check", "routine", "end"], "completed", 0, 0),
-        ("drift", ["routine", "out_of_reach", "countdown", "paused", "end"], "stopped", 1, 0),
+        (
+            "drift",
+            ["routine", "walk_check", "out_of_reach", "countdown", "paused", "end"],
+            "stopped",
+            1,
+            0,
+        ),
+        (
+            "rest",
+            ["routine", "paused", "walk_check", "routine", "end"],
+            "completed",
+            0,  # a rest is not an alarm: the walker sat down away from the support
+            0,
+        ),
         (
             "unplug",
             ["routine", "sensor_fault", "caregiver-pin", "caregiver-menu", "countdown", "end"],
@@ -156,3 +169,41 @@ def test_scripted_sessions_show_their_screens_and_log_the_session(
     assert kinds.count("alarm_on") == reminders
     assert kinds.count("fault_on") == faults
     assert f"{reminders} reminders" in out
+
+
+@pytest.mark.slow
+def test_after_a_crash_mid_walk_the_kiosk_starts_by_checking_for_the_walker(tmp_path):
+    database = tmp_path / "data" / "sessions.db"
+    kiosk = start_kiosk(tmp_path, "--script", "drift")
+    try:  # kill it (as a crash would) once the walk is under way
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            if database.exists():
+                with sqlite3.connect(database) as db:
+                    walking = db.execute("SELECT count(*) FROM samples").fetchone()[0]
+                if walking > 10:
+                    break
+        else:
+            pytest.fail("the walk never started")
+        kiosk.send_signal(signal.SIGKILL)
+        kiosk.wait(timeout=10)
+    finally:
+        if kiosk.poll() is None:
+            kiosk.kill()
+    shots = tmp_path / "shots"
+    again = start_kiosk(tmp_path, "--screenshots", str(shots))
+    try:
+        deadline = time.monotonic() + 30
+        while not list(shots.glob("*.png")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        again.send_signal(signal.SIGTERM)
+        again.wait(timeout=10)
+    finally:
+        if again.poll() is None:
+            again.kill()
+    first = sorted(shots.glob("*.png"))[0].stem
+    assert first.endswith("restarted"), first  # not the home screen, unwatched
+    with sqlite3.connect(database) as db:
+        (how,) = db.execute("SELECT ended_how FROM sessions").fetchone()
+    assert how == "interrupted"

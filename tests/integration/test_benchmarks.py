@@ -204,3 +204,9 @@ def test_the_alarm_latency_is_measured_on_the_kiosks_own_safety_part():
     for total, condition, signal in zip(*result.values(), strict=True):
         assert 0 < condition <= total and signal >= 0
         assert math.isclose(condition + signal, total, abs_tol=1e-6)
+
+
+def test_the_flapping_figures_come_from_the_replayed_alarm():
+    result = bench_safety.flapping("error", seconds=5)
+    assert result["silent_share"] == 0.0 and result["longest_silence_s"] == 0.0
+    assert 0 < result["first_alarm_s"] < 0.3

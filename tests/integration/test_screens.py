@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pygame
 import pytest
-from fakes import finger, through_to_routine, wait_for
+from fakes import finger, through_to_routine, through_to_walking, wait_for
 
+from hardware.buzzer import Priority
 from kiosk.log.store import SessionStore
 from kiosk.player.routine import find_routine, load_routine
 from kiosk.safety.monitor import SafetyStatus
@@ -20,6 +22,7 @@ from kiosk.walk.flow import Screen
 from kiosk.walk.session import EndSummary
 
 ROUTINE = load_routine(find_routine("beginner"))
+WALKING_AT = 150.0  # seconds into the beginner routine: its "Follow along" part
 
 
 @pytest.fixture(autouse=True)
@@ -112,8 +115,8 @@ def test_rotation_turns_the_picture_and_the_touch_points(make_kiosk, rotation):
 
 def test_drift_pauses_the_video_within_a_frame_and_the_countdown_resumes_it(make_kiosk):
     app = make_kiosk()
-    through_to_routine(app)
-    app.player.seek(20.0)
+    through_to_walking(app)
+    app.player.seek(WALKING_AT)
     for _ in range(5):
         app.frame([])
     app.sim.walker.move_to(800.0)
@@ -130,13 +133,13 @@ def test_drift_pauses_the_video_within_a_frame_and_the_countdown_resumes_it(make
     app.test_clock.now += 3.1
     app.frame([])
     assert app.flow.screen is Screen.ROUTINE and not app.player.is_paused
-    assert frozen >= 19.9
+    assert frozen >= WALKING_AT - 0.1
     assert frozen - 3.5 <= app.player.position_s <= frozen - 2.5  # rewound a few seconds
 
 
 def drift_and_return(app):
     """Out of reach at 20 s into the video, back, and the countdown; the paused position."""
-    app.player.seek(20.0)
+    app.player.seek(WALKING_AT)
     for _ in range(5):
         app.frame([])
     app.sim.walker.move_to(800.0)
@@ -154,7 +157,7 @@ def drift_and_return(app):
 
 def test_the_rewind_setting_sets_how_far_the_video_goes_back(make_kiosk):
     app = make_kiosk(routine__rewind_s=8)
-    through_to_routine(app)
+    through_to_walking(app)
     frozen = drift_and_return(app)
     assert frozen - 8.5 <= app.player.position_s <= frozen - 7.5
     app.kiosk.settings.save("routine.rewind_s", 12)  # the caregiver changes it mid-routine
@@ -238,7 +241,7 @@ def test_calibration_sets_the_reach_from_where_the_walker_stands(make_kiosk):
 
 def test_caregiver_hold_silences_the_alarm_and_shows_the_time_left(make_kiosk):
     app = make_kiosk()
-    through_to_routine(app)
+    through_to_walking(app)
     app.sim.walker.move_to(800.0)
     wait_for(lambda: app.buzzer.sounding and app.monitor.status.alarm)
     app.caregiver.show()
@@ -311,7 +314,7 @@ def test_a_hold_taken_during_the_alarm_test_does_not_swallow_a_real_alarm(make_k
     app.test_clock.now += 2.1  # the 2-second test ends
     app.frame([])
     app.frame(finger(app, "close"))
-    through_to_routine(app)
+    through_to_walking(app)
     app.sim.walker.move_to(800.0)
     wait_for(lambda: app.buzzer.sounding)
 
@@ -365,3 +368,101 @@ def test_any_number_of_walkers_can_be_chosen_on_the_home_screen(make_kiosk):
     assert {names[i] for i in seen} == set(names.values())  # every walker, Walker included
     app.frame(finger(app, "start"))
     assert app.flow.screen is Screen.BEFORE_START
+
+
+# -- the alarm under adversity, on the assembled kiosk ----------------------------------------
+
+
+def test_stop_while_away_keeps_the_alarm_until_the_walker_is_back(make_kiosk):
+    app = make_kiosk()
+    through_to_walking(app)
+    app.sim.walker.move_to(900.0)
+    wait_for(lambda: app.buzzer.sounding and app.monitor.status.alarm)
+    app.frame()
+    app.tap("stop")
+    assert app.flow.screen is Screen.OUT_OF_REACH and app.flow.stop_pending
+    time.sleep(0.5)
+    assert app.monitor.armed and Priority.HIGH in app.buzzer.active  # nothing silenced
+    app.sim.walker.move_to(450.0)
+    wait_for(lambda: not app.monitor.status.alarm)
+    app.frame()
+    assert app.flow.screen is Screen.END and not app.monitor.armed
+    wait_for(lambda: not app.buzzer.sounding)
+
+
+def test_stop_during_a_fault_waits_and_a_caregiver_can_end_the_walk(make_kiosk):
+    app = make_kiosk()
+    through_to_walking(app)
+    app.sim.chip.unplug()
+    wait_for(lambda: app.monitor.status.fault)
+    app.frame()
+    assert app.flow.screen is Screen.SENSOR_FAULT
+    app.tap("stop")
+    app.frame()
+    assert app.flow.screen is Screen.SENSOR_FAULT and Priority.MEDIUM in app.buzzer.active
+    app.tap("acknowledge")  # the walker's "Caregiver" button: the PIN first
+    assert app.current_screen == "caregiver-pin"
+    for digit in "2468":
+        app.tap(f"digit:{digit}")
+    app.tap("enter")
+    app.tap("end_walk")
+    assert app.flow.screen is Screen.END and not app.caregiver.open
+    assert not app.monitor.armed
+
+
+def test_a_rest_sounds_nothing_and_walking_resumes_after_a_check(make_kiosk):
+    app = make_kiosk()
+    through_to_walking(app)
+    app.tap("pause")
+    assert app.flow.screen is Screen.PAUSED and not app.monitor.armed
+    app.sim.walker.move_to(1500.0)  # steps away and sits down
+    wait_for(lambda: app.monitor.status.alarm)
+    time.sleep(0.3)
+    app.frame()
+    assert app.flow.screen is Screen.PAUSED and not app.buzzer.sounding
+    app.tap("resume")
+    assert app.flow.screen is Screen.WALK_CHECK and app.player.is_paused
+    app.sim.walker.move_to(450.0)
+    wait_for(lambda: not app.monitor.status.alarm)
+    app.frame()
+    app.test_clock.now += 2.5
+    app.frame()
+    assert app.flow.screen is Screen.ROUTINE and app.monitor.armed and not app.player.is_paused
+    app.tap("stop")
+    app.store.flush()
+    detail = app.store.session_detail(app.kiosk.walk.sessions[-1])
+    assert detail.session.reminders == 0
+
+
+def test_the_caregiver_area_shows_the_alarm_and_locks_when_left(make_kiosk):
+    app = make_kiosk()
+    through_to_walking(app)
+    app.sim.walker.move_to(900.0)
+    wait_for(lambda: app.monitor.status.alarm)
+    app.frame()
+    app.caregiver.show()
+    app.frame()
+    assert app.current_screen == "caregiver-pin"
+    width = app.logical.get_width()
+    badge = {app.logical.get_at((x, 14))[:3] for x in range(width - 200, width - 20)}
+    assert theme.ALERT in badge  # the walker's alarm stays in sight over the PIN pad
+    app.test_clock.now += 61  # nobody touches it for a minute
+    app.frame()
+    assert not app.caregiver.open and app.flow.screen is Screen.OUT_OF_REACH
+
+
+def test_the_caregiver_area_locks_when_a_walk_starts(make_kiosk):
+    app = make_kiosk()
+    app.tap("start")
+    while any(b.action == "more" for b in app.buttons):
+        app.tap("more")
+    app.tap("holding")
+    app.caregiver.show()
+    app.frame()
+    for digit in "2468":
+        app.tap(f"digit:{digit}")
+    app.tap("enter")
+    assert app.current_screen == "caregiver-menu"
+    app.test_clock.now += 2.5  # the ready check passes underneath
+    app.frame()
+    assert app.flow.screen is Screen.ROUTINE and not app.caregiver.open

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tools.demo_video.script import LEVEL, SAFETY_POINTS, TITLE
+from tools.demo_video.script import LEVEL, SAFETY_POINTS, TITLE, WALKING_CHAPTERS
 from tools.demo_video.timeline import Timeline
 
 # The committed routine.toml starts with these two lines: change both together.
@@ -35,4 +35,5 @@ def write_manifest(timeline: Timeline, path: Path, video: str, captions: str) ->
     for start, title in timeline.chapters:
         lines += ["", "[[chapters]]", f"start_s = {round(start, 2)!r}"]
         lines.append(f"title = {toml_string(title)}")
+        lines.append(f"walking = {'true' if title in WALKING_CHAPTERS else 'false'}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

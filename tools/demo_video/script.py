@@ -40,6 +40,11 @@ class Beat:
     pause_s: float = GAP_S  # silence after it
 
 
+# The chapters the walker walks beside the support (the kiosk's alarm is armed then); in the
+# others the video talks and shows, and the walker may sit.
+WALKING_CHAPTERS = frozenset({"Technique", "Follow along"})
+
+
 @dataclass(frozen=True)
 class Scene:
     """One screen of the routine: its sentences, what is shown, and any counted steps."""

@@ -27,10 +27,12 @@ from kiosk.screens.caregiver.pages.walkers import WalkersPage
 from kiosk.screens.caregiver.pages.weekly import WeeklyPage
 from kiosk.screens.caregiver.tools import CaregiverTools
 from kiosk.screens.layout import Layout
-from kiosk.screens.widgets import Button, draw_button, draw_text
+from kiosk.screens.widgets import Button, draw_badge, draw_button, draw_text
 from kiosk.settings import ConfigError
 
 log = logging.getLogger(__name__)
+
+IDLE_LOCK_S = 60.0  # the area locks itself after this long without a touch
 
 
 def _pages(pin: PinPage) -> dict[str, Page]:
@@ -59,6 +61,7 @@ class CaregiverArea:
         self.session_id: int | None = None  # the session the detail page shows
         self.profile_index = 0  # the walker the walkers and weekly pages show
         self.test_ends_at: float | None = None  # while the alarm test sounds
+        self.last_touch_at = 0.0
         self._problems_seen = 0
         self._exporting: threading.Thread | None = None
 
@@ -66,6 +69,7 @@ class CaregiverArea:
 
     def show(self) -> None:
         self.open, self.page = True, "pin"
+        self.last_touch_at = self.tools.clock()
         self.pin_page.reset(self)
 
     def close(self) -> None:
@@ -78,6 +82,7 @@ class CaregiverArea:
     # -- taps, and time -------------------------------------------------------------------------
 
     def press(self, action: str) -> None:
+        self.last_touch_at = self.tools.clock()
         kind, _, value = action.partition(":")
         if self.pages[self.page].press(self, kind, value):
             return
@@ -91,10 +96,14 @@ class CaregiverArea:
             log.debug("caregiver area ignored %r on %s", action, self.page)
 
     def tick(self, now: float) -> None:
-        """Once a frame, open or not: ends the alarm test when its time is up."""
+        """Once a frame, open or not: ends the alarm test when its time is up, and locks the
+        area when nobody has touched it for IDLE_LOCK_S."""
         if self.test_ends_at is not None and now >= self.test_ends_at:
             self.test_ends_at = None
             self._end_test()
+        if self.open and now - self.last_touch_at >= IDLE_LOCK_S:
+            log.info("caregiver area locked after %.0f s without a touch", IDLE_LOCK_S)
+            self.close()
 
     def _end_test(self) -> None:
         buzzer, monitor = self.tools.buzzer, self.tools.monitor
@@ -165,4 +174,18 @@ class CaregiverArea:
                 area.left, area.top + layout.title_px + 4, area.width, 2 * layout.body_px
             )
             draw_text(surface, self.message, where, small_body_px(layout), theme.PRIMARY)
-        return [draw_button(surface, b, layout) for b in buttons]
+        drawn = [draw_button(surface, b, layout) for b in buttons]
+        self._draw_alarm_state(surface, layout)
+        return drawn
+
+    def _draw_alarm_state(self, surface: pygame.Surface, layout: Layout) -> None:
+        """The walker's alarm stays in sight on every page, the PIN pad included."""
+        status, buzzer = self.tools.monitor.status, self.tools.buzzer
+        if not (self.tools.monitor.armed or buzzer.sounding):
+            return
+        if status.alarm:
+            draw_badge(surface, layout, "ALARM: walker out of reach", theme.ALERT, theme.TEXT)
+        elif status.fault or getattr(buzzer, "watchdog_tripped", False):
+            draw_badge(surface, layout, "ALARM: sensor problem", theme.FAULT, theme.FAULT_TEXT)
+        elif buzzer.sounding:
+            draw_badge(surface, layout, "ALARM sounding", theme.ALERT, theme.TEXT)

@@ -37,6 +37,8 @@ class MenuPage(Page):
         items = []
         if area.tools.walk.fault_pending:
             items.append(("Acknowledge fault", "acknowledge", "primary"))
+        if area.tools.walk.can_end:
+            items.append(("End the walk", "end_walk", "primary"))
         if area.unseen_log_problems():
             items.append(("Session log problem", "page:problems", "primary"))
         top = layout.content.top + layout.title_px + 2 * layout.body_px
@@ -46,6 +48,10 @@ class MenuPage(Page):
         area.tools.walk.acknowledge_fault(area.tools.clock())
         area.close()
         area.message = "Fault acknowledged."
+
+    def on_end_walk(self, area: CaregiverArea, _: str) -> None:
+        area.tools.walk.end_walk(area.tools.clock())
+        area.close()
 
     def on_hold(self, area: CaregiverArea, _: str) -> None:
         seconds = area.tools.buzzer.hold(MAX_HOLD_S)
