@@ -8,6 +8,12 @@ mid-pulse as soon as its condition clears.
 The buzzer also guards the safety loop: once `heartbeat()` has been called, a silence from the
 loop longer than `watchdog_s` sounds the fault pattern by itself, so a hung or crashed safety
 thread is never silent.
+
+An alarm *episode* of a priority starts when `activate(p)` is called while p is not active, and
+ends with `deactivate(p)`. A caregiver's hold follows these rules:
+
+1. A hold covers the episode that was sounding when it was taken, once, for at most 30 s
+   (`MAX_HOLD_S`). Pressing hold again during the same episode neither extends nor renews it.
 """
 
 from __future__ import annotations
@@ -154,7 +160,9 @@ class AlarmBuzzer:
         self._watchdog_s = watchdog_s
         self._clock = clock
         self._patterns = dict(PATTERNS if patterns is None else patterns)
-        self._active: set[Priority] = set()
+        self._episodes: dict[Priority, int] = {}  # each active priority's episode
+        self._last_episode = 0
+        self._held_once: set[int] = set()  # episodes a hold has covered (rule 1)
         self._chirps = 0
         self._last_heartbeat: float | None = None
         self._hold_until: float | None = None
@@ -173,20 +181,21 @@ class AlarmBuzzer:
         """Sound `priority`'s pattern. A new highest alarm starts sounding in the caller's
         thread, so the signal does not wait for the pattern thread to be scheduled."""
         with self._changed:
-            if priority in self._active:
+            if priority in self._episodes:
                 return
-            louder = not self._active or priority > max(self._active)
+            louder = not self._episodes or priority > max(self._episodes)
             if self._hold_until is not None and priority <= self._held:
                 louder = False
-            self._active.add(priority)
+            self._last_episode += 1
+            self._episodes[priority] = self._last_episode
             if louder and priority is not Priority.LOW:
                 self._set_sounding(True, self._patterns[priority].tone_hz)
             self._changed.notify_all()
 
     def deactivate(self, priority: Priority) -> None:
         with self._changed:
-            if priority in self._active:
-                self._active.discard(priority)
+            if priority in self._episodes:
+                self._held_once.discard(self._episodes.pop(priority))
                 self._changed.notify_all()
 
     def chirp(self) -> None:
@@ -199,11 +208,18 @@ class AlarmBuzzer:
         """Silence the alarm now sounding for at most 30 s (a caregiver's "hold").
 
         A higher priority breaks through; when the hold ends the buzzer chirps and the alarm
-        sounds again if its condition is still there. Returns the hold's length."""
+        sounds again if its condition is still there. Returns the hold's length, or 0.0 when
+        this episode has already been held once (rule 1: no extending, no renewing)."""
         seconds = max(0.0, min(seconds, MAX_HOLD_S))
         with self._changed:
+            held = max(self._episodes, default=Priority.LOW)
+            episode = self._episodes.get(held)
+            if episode in self._held_once:
+                return 0.0  # rule 1: this episode had its hold
+            if episode is not None:
+                self._held_once.add(episode)
             self._hold_until = self._clock() + seconds
-            self._held = max(self._active, default=Priority.LOW)
+            self._held = held
             self._changed.notify_all()
         return seconds
 
@@ -233,7 +249,7 @@ class AlarmBuzzer:
     @property
     def active(self) -> frozenset[Priority]:
         with self._changed:
-            return frozenset(self._active)
+            return frozenset(self._episodes)
 
     @property
     def watchdog_tripped(self) -> bool:
@@ -265,7 +281,7 @@ class AlarmBuzzer:
         return self._clock() - self._last_heartbeat > self._watchdog_s
 
     def _wanted_locked(self) -> Priority | None:
-        active = set(self._active)
+        active = set(self._episodes)
         if self._watchdog_tripped_locked():
             active.add(Priority.MEDIUM)
         if self._hold_until is not None:
@@ -298,7 +314,7 @@ class AlarmBuzzer:
                     wanted = self._wanted_locked()
                 if self._closed:
                     return
-                if wanted is Priority.LOW and Priority.LOW not in self._active:
+                if wanted is Priority.LOW and Priority.LOW not in self._episodes:
                     self._chirps -= 1
             try:
                 self._play(wanted)

@@ -231,3 +231,56 @@ def test_tonal_volume_sets_the_duty_cycle_and_never_below_half(mock_factory):
     floor.sound(880.0)
     assert mock_factory.pin(PIN).state == pytest.approx(0.25)
     floor.close()
+
+
+def rises(pin):
+    """How many times the pin went on."""
+    return len([s for s in pin.states if s.state])
+
+
+def playing(pin, tone_hz):
+    """The (tonal) pin is on at `tone_hz`."""
+    return bool(pin.state and pin.frequency and abs(pin.frequency - tone_hz) < 5)
+
+
+def tones_played(buzzer, pin):
+    """The tone of every pulse from now on, in Hz, as the buzzer plays them (tonal pins)."""
+    tones = []
+    buzzer.add_listener(lambda on: tones.append(round(pin.frequency)) if on else None)
+    return tones
+
+
+def test_a_second_hold_of_the_same_episode_does_not_extend_it(mock_factory, clock):
+    """Rule 1: one hold per alarm episode; pressing again changes nothing."""
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.MEDIUM)
+    assert buzzer.hold(30) == 30.0
+    assert wait_until(lambda: not pin.state)
+    held_at = rises(pin)
+    clock.sleep(20.0)
+    again = buzzer.hold(30)  # the same episode: not renewed
+    remaining = buzzer.hold_remaining_s
+    clock.sleep(10.5)  # 30.5 s after the first hold
+    assert wait_until(lambda: rises(pin) > held_at)
+    assert buzzer.hold_remaining_s == 0.0
+    assert again == 0.0 and 9.9 < remaining <= 10.0
+    buzzer.close()
+
+
+def test_the_same_episode_cannot_be_held_again_after_its_hold(mock_factory, clock):
+    """Rule 1: once the hold is over, the alarm sounds on and a new hold does not quiet it."""
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    tones = tones_played(buzzer, pin)
+    buzzer.activate(Priority.HIGH)
+    assert buzzer.hold(30) == 30.0
+    assert wait_until(lambda: not pin.state)
+    clock.sleep(30.5)
+    assert wait_until(lambda: playing(pin, 880))  # HIGH again
+    again = buzzer.hold(30)
+    before = len(tones)
+    time.sleep(1.0)  # more pulses of the burst: nothing is held
+    assert tones[before:].count(880) >= 2
+    assert again == 0.0 and buzzer.hold_remaining_s == 0.0
+    buzzer.close()
