@@ -14,6 +14,9 @@ ends with `deactivate(p)`. A caregiver's hold follows these rules:
 
 1. A hold covers the episode that was sounding when it was taken, once, for at most 30 s
    (`MAX_HOLD_S`). Pressing hold again during the same episode neither extends nor renews it.
+3. A hold with nothing sounding (no active priority above LOW) does nothing. `hold()` answers
+   with a `HoldResult`: the seconds held (0.0 when nothing was held) and a `HoldOutcome` that
+   tells "held", "nothing is sounding" and "this episode was already held" apart.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,30 @@ class Priority(IntEnum):
     LOW = 1  # reminders, the start-up chirp
     MEDIUM = 2  # the sensor is not working
     HIGH = 3  # the walker is out of reach
+
+
+class HoldOutcome(Enum):
+    """What a caregiver's `hold()` did (rule 3); the caregiver screen words it."""
+
+    HELD = "held"  # the sounding alarm is quiet for the hold's seconds
+    NOTHING_SOUNDING = "nothing sounding"  # no alarm above LOW: nothing was done
+    ALREADY_HELD = "already held"  # this episode had its one hold (rule 1): nothing was done
+
+
+class HoldResult(float):
+    """`hold()`'s answer: the seconds held (0.0 unless held) and, in `outcome`, why.
+
+    A float, so `f"{result:.0f} s"` and `result == 30.0` keep working; true only if held."""
+
+    outcome: HoldOutcome
+
+    def __new__(cls, seconds: float, outcome: HoldOutcome) -> HoldResult:
+        result = super().__new__(cls, seconds)
+        result.outcome = outcome
+        return result
+
+    def __repr__(self) -> str:
+        return f"HoldResult({float(self)!r}, {self.outcome.name})"
 
 
 @dataclass(frozen=True)
@@ -204,24 +231,25 @@ class AlarmBuzzer:
             self._chirps += 1
             self._changed.notify_all()
 
-    def hold(self, seconds: float = MAX_HOLD_S) -> float:
+    def hold(self, seconds: float = MAX_HOLD_S) -> HoldResult:
         """Silence the alarm now sounding for at most 30 s (a caregiver's "hold").
 
         A higher priority breaks through; when the hold ends the buzzer chirps and the alarm
-        sounds again if its condition is still there. Returns the hold's length, or 0.0 when
-        this episode has already been held once (rule 1: no extending, no renewing)."""
-        seconds = max(0.0, min(seconds, MAX_HOLD_S))
+        sounds again if its condition is still there. Returns the hold's length (outcome
+        HELD), or 0.0 and why nothing was done: NOTHING_SOUNDING (rule 3) or ALREADY_HELD,
+        as this episode has had its hold (rule 1: no extending, no renewing)."""
+        seconds = float(max(0.0, min(seconds, MAX_HOLD_S)))
         with self._changed:
             held = max(self._episodes, default=Priority.LOW)
-            episode = self._episodes.get(held)
-            if episode in self._held_once:
-                return 0.0  # rule 1: this episode had its hold
-            if episode is not None:
-                self._held_once.add(episode)
+            if held is Priority.LOW:
+                return HoldResult(0.0, HoldOutcome.NOTHING_SOUNDING)
+            if self._episodes[held] in self._held_once:
+                return HoldResult(0.0, HoldOutcome.ALREADY_HELD)
+            self._held_once.add(self._episodes[held])
             self._hold_until = self._clock() + seconds
             self._held = held
             self._changed.notify_all()
-        return seconds
+        return HoldResult(seconds, HoldOutcome.HELD)
 
     def end_hold(self) -> None:
         with self._changed:
@@ -389,8 +417,8 @@ class NullAlarm:
     def chirp(self) -> None:
         self.chirps += 1
 
-    def hold(self, seconds: float = MAX_HOLD_S) -> float:
-        return max(0.0, min(seconds, MAX_HOLD_S))
+    def hold(self, seconds: float = MAX_HOLD_S) -> HoldResult:
+        return HoldResult(0.0, HoldOutcome.NOTHING_SOUNDING)  # it never sounds
 
     def end_hold(self) -> None:
         pass

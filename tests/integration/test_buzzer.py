@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 
 import pytest
@@ -11,6 +12,9 @@ from hardware.buzzer import (
     ActiveBuzzerOutput,
     AlarmBuzzer,
     AlarmPattern,
+    HoldOutcome,
+    HoldResult,
+    NullAlarm,
     Priority,
     TonalBuzzerOutput,
     make_buzzer_output,
@@ -284,3 +288,44 @@ def test_the_same_episode_cannot_be_held_again_after_its_hold(mock_factory, cloc
     assert tones[before:].count(880) >= 2
     assert again == 0.0 and buzzer.hold_remaining_s == 0.0
     buzzer.close()
+
+
+def test_a_hold_with_nothing_sounding_does_nothing(mock_factory, clock):
+    """Rule 3: no alarm above LOW, no hold: no countdown, no re-arm chirp 30 s later."""
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    held = buzzer.hold(30)
+    remaining = buzzer.hold_remaining_s
+    clock.sleep(31.0)
+    time.sleep(0.4)
+    assert rises(pin) == 0 and len(pin.states) == 1  # quiet all along, not even a chirp
+    assert held == 0.0 and remaining == 0.0
+    buzzer.close()
+
+
+def test_hold_says_what_it_did(mock_factory, clock):
+    """Rule 3: the caregiver screen can tell "held", "nothing sounding", "already held" apart."""
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory), clock=clock)
+    nothing = buzzer.hold(30)
+    assert nothing == 0.0 and not nothing and nothing.outcome is HoldOutcome.NOTHING_SOUNDING
+    buzzer.activate(Priority.HIGH)
+    held = buzzer.hold(120)
+    assert held == 30.0 and held and held.outcome is HoldOutcome.HELD
+    assert f"{held:.0f} s" == "30 s"  # still a number for the screen's wording
+    again = buzzer.hold(30)
+    assert again == 0.0 and not again and again.outcome is HoldOutcome.ALREADY_HELD
+    buzzer.close()
+
+
+def test_null_alarm_has_the_buzzers_interface():
+    """Rule 5: replay's stand-in takes the same calls and answers `hold()` the same way."""
+    for name in ("activate", "deactivate", "chirp", "hold", "end_hold", "heartbeat", "close"):
+        assert inspect.signature(getattr(NullAlarm, name)) == inspect.signature(
+            getattr(AlarmBuzzer, name)
+        ), name
+    alarm = NullAlarm()
+    alarm.activate(Priority.HIGH)
+    result = alarm.hold()
+    assert isinstance(result, HoldResult) and result == 0.0
+    assert result.outcome is HoldOutcome.NOTHING_SOUNDING  # it never sounds
+    assert alarm.hold_remaining_s == 0.0 and not alarm.sounding
