@@ -14,6 +14,11 @@ ends with `deactivate(p)`. A caregiver's hold follows these rules:
 
 1. A hold covers the episode that was sounding when it was taken, once, for at most 30 s
    (`MAX_HOLD_S`). Pressing hold again during the same episode neither extends nor renews it.
+2. Anything new breaks through a hold: a new episode of the held priority (even within the
+   30 s), any other priority newly active, a tripped watchdog. An alarm that was standing
+   under the one sounding was not heard, so it is not held either. Only the exact episode
+   that was sounding stays silent, and only until the hold ends; then the buzzer chirps
+   (re-armed) and that episode sounds again if it is still active.
 3. A hold with nothing sounding (no active priority above LOW) does nothing. `hold()` answers
    with a `HoldResult`: the seconds held (0.0 when nothing was held) and a `HoldOutcome` that
    tells "held", "nothing is sounding" and "this episode was already held" apart.
@@ -192,8 +197,7 @@ class AlarmBuzzer:
         self._held_once: set[int] = set()  # episodes a hold has covered (rule 1)
         self._chirps = 0
         self._last_heartbeat: float | None = None
-        self._hold_until: float | None = None
-        self._held = Priority.LOW
+        self._holds: dict[Priority, tuple[int, float]] = {}  # running: (episode, until)
         self._changed = threading.Condition(threading.RLock())
         self._closed = False
         self._sounding = False
@@ -205,21 +209,21 @@ class AlarmBuzzer:
     # -- what the safety loop calls -------------------------------------------------------------
 
     def activate(self, priority: Priority) -> None:
-        """Sound `priority`'s pattern. A new highest alarm starts sounding in the caller's
-        thread, so the signal does not wait for the pattern thread to be scheduled."""
+        """Sound `priority`'s pattern; if it was not active, a new episode of it starts, which
+        no hold covers (rule 2). A new highest alarm starts sounding in the caller's thread,
+        so the signal does not wait for the pattern thread to be scheduled."""
         with self._changed:
             if priority in self._episodes:
                 return
-            louder = not self._episodes or priority > max(self._episodes)
-            if self._hold_until is not None and priority <= self._held:
-                louder = False
+            before = self._wanted_locked()
             self._last_episode += 1
             self._episodes[priority] = self._last_episode
-            if louder and priority is not Priority.LOW:
+            if priority is not Priority.LOW and before != priority == self._wanted_locked():
                 self._set_sounding(True, self._patterns[priority].tone_hz)
             self._changed.notify_all()
 
     def deactivate(self, priority: Priority) -> None:
+        """End `priority`'s episode; a hold taken of it runs on until its time is up."""
         with self._changed:
             if priority in self._episodes:
                 self._held_once.discard(self._episodes.pop(priority))
@@ -232,37 +236,38 @@ class AlarmBuzzer:
             self._changed.notify_all()
 
     def hold(self, seconds: float = MAX_HOLD_S) -> HoldResult:
-        """Silence the alarm now sounding for at most 30 s (a caregiver's "hold").
+        """Silence the episode now sounding for at most 30 s (a caregiver's "hold").
 
-        A higher priority breaks through; when the hold ends the buzzer chirps and the alarm
-        sounds again if its condition is still there. Returns the hold's length (outcome
-        HELD), or 0.0 and why nothing was done: NOTHING_SOUNDING (rule 3) or ALREADY_HELD,
-        as this episode has had its hold (rule 1: no extending, no renewing)."""
+        Only that episode is held: anything new sounds through (rule 2). When the hold ends
+        the buzzer chirps and the episode sounds again if it is still active. Returns the
+        hold's length (outcome HELD), or 0.0 and why nothing was done: NOTHING_SOUNDING
+        (rule 3), or ALREADY_HELD as this episode has had its hold, whether it is still
+        running or over (rule 1: no extending, no renewing)."""
         seconds = float(max(0.0, min(seconds, MAX_HOLD_S)))
         with self._changed:
-            held = max(self._episodes, default=Priority.LOW)
-            if held is Priority.LOW:
-                return HoldResult(0.0, HoldOutcome.NOTHING_SOUNDING)
-            if self._episodes[held] in self._held_once:
-                return HoldResult(0.0, HoldOutcome.ALREADY_HELD)
-            self._held_once.add(self._episodes[held])
-            self._hold_until = self._clock() + seconds
-            self._held = held
+            outcome, held = self._hold_target_locked()
+            if held is None:
+                return HoldResult(0.0, outcome)
+            episode = self._episodes[held]
+            self._held_once.add(episode)
+            self._holds[held] = (episode, self._clock() + seconds)
             self._changed.notify_all()
         return HoldResult(seconds, HoldOutcome.HELD)
 
     def end_hold(self) -> None:
+        """End every running hold now (with the re-arm chirp); their episodes stay spent."""
         with self._changed:
-            if self._hold_until is not None:
-                self._hold_until = self._clock()
+            if self._holds:
+                now = self._clock()
+                self._holds = {p: (episode, now) for p, (episode, _) in self._holds.items()}
                 self._changed.notify_all()
 
     @property
     def hold_remaining_s(self) -> float:
+        """The time left of the longest running hold, 0.0 when none runs."""
         with self._changed:
-            if self._hold_until is None:
-                return 0.0
-            return max(0.0, self._hold_until - self._clock())
+            now = self._clock()
+            return max((max(0.0, until - now) for _, until in self._holds.values()), default=0.0)
 
     def heartbeat(self) -> None:
         """The safety loop is alive; arms the watchdog on first call."""
@@ -308,18 +313,39 @@ class AlarmBuzzer:
             return False
         return self._clock() - self._last_heartbeat > self._watchdog_s
 
+    def _end_holds_over_locked(self) -> None:
+        now = self._clock()
+        over = [p for p, (_, until) in self._holds.items() if now >= until]
+        for priority in over:
+            del self._holds[priority]
+        if over:
+            self._chirps += 1  # re-armed: say so
+
+    def _silenced_locked(self, priority: Priority) -> bool:
+        """Rule 2: a running hold silences the exact episode it was taken of, nothing else."""
+        hold = self._holds.get(priority)
+        return hold is not None and hold[0] == self._episodes.get(priority)
+
+    def _hold_target_locked(self) -> tuple[HoldOutcome, Priority | None]:
+        """What a hold pressed now would cover: the alarm sounding, if it may still be held."""
+        self._end_holds_over_locked()
+        audible = [p for p in self._episodes if p > Priority.LOW and not self._silenced_locked(p)]
+        if not audible:
+            if any(self._silenced_locked(p) for p in self._episodes):
+                return HoldOutcome.ALREADY_HELD, None  # pressed again during its hold
+            return HoldOutcome.NOTHING_SOUNDING, None
+        sounding = max(audible)
+        if self._episodes[sounding] in self._held_once:
+            return HoldOutcome.ALREADY_HELD, None  # its hold is over
+        return HoldOutcome.HELD, sounding
+
     def _wanted_locked(self) -> Priority | None:
-        active = set(self._episodes)
+        self._end_holds_over_locked()
+        audible = {p for p in self._episodes if not self._silenced_locked(p)}
         if self._watchdog_tripped_locked():
-            active.add(Priority.MEDIUM)
-        if self._hold_until is not None:
-            if self._clock() >= self._hold_until:
-                self._hold_until = None
-                self._chirps += 1  # re-armed: say so
-            else:
-                active = {p for p in active if p > self._held}
-        if active:
-            return max(active)
+            audible.add(Priority.MEDIUM)
+        if audible:
+            return max(audible)
         if self._chirps:
             return Priority.LOW
         return None
@@ -352,7 +378,7 @@ class AlarmBuzzer:
 
     def _poll_interval(self) -> float | None:
         # Wake up to check the watchdog and the end of a hold even when nothing changes.
-        if self._hold_until is not None:
+        if self._holds:
             return 0.05
         if self._watchdog_s is None or self._last_heartbeat is None:
             return None

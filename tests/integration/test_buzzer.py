@@ -329,3 +329,74 @@ def test_null_alarm_has_the_buzzers_interface():
     assert isinstance(result, HoldResult) and result == 0.0
     assert result.outcome is HoldOutcome.NOTHING_SOUNDING  # it never sounds
     assert alarm.hold_remaining_s == 0.0 and not alarm.sounding
+
+
+def test_a_new_episode_of_the_held_priority_breaks_through(mock_factory, clock):
+    """Rule 2: back in reach, then out of reach again within the 30 s: a new alarm."""
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.HIGH)
+    buzzer.hold(30)
+    assert wait_until(lambda: not pin.state)
+    clock.sleep(5.0)
+    buzzer.deactivate(Priority.HIGH)
+    time.sleep(0.1)
+    held_at = rises(pin)
+    buzzer.activate(Priority.HIGH)
+    assert pin.state  # sounds before activate returns
+    time.sleep(0.7)  # the first three pulses of the burst
+    assert rises(pin) >= held_at + 3
+    assert buzzer.hold(30) == 30.0  # a new episode may have a hold of its own
+    buzzer.close()
+
+
+def test_a_fault_during_a_held_high_alarm_sounds_and_the_hold_goes_on(mock_factory, clock):
+    """Rule 2: a MEDIUM newly active sounds through a held HIGH; the held episode stays
+    silent until its hold ends, then sounds again."""
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    tones = tones_played(buzzer, pin)
+    buzzer.activate(Priority.HIGH)
+    buzzer.hold(30)
+    assert wait_until(lambda: not pin.state)
+    clock.sleep(10.0)
+    buzzer.activate(Priority.MEDIUM)
+    assert playing(pin, 660)  # sounds before activate returns
+    time.sleep(0.9)  # the fault's three pulses
+    assert tones.count(660) >= 3
+    buzzer.deactivate(Priority.MEDIUM)
+    assert wait_until(lambda: not pin.state)
+    quiet_from = len(tones)
+    time.sleep(0.5)
+    assert tones[quiet_from:] == []  # the out-of-reach episode is still held
+    assert 19.9 < buzzer.hold_remaining_s <= 20.0
+    clock.sleep(20.5)
+    assert wait_until(lambda: 880 in tones[quiet_from:])
+    buzzer.close()
+
+
+def test_only_the_episode_that_was_sounding_is_held(mock_factory, clock):
+    """Rule 2: a fault already standing under a HIGH alarm was not heard, so not held."""
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.MEDIUM)
+    buzzer.activate(Priority.HIGH)
+    assert playing(pin, 880)
+    buzzer.hold(30)
+    assert wait_until(lambda: playing(pin, 660))
+    assert buzzer.hold(30) == 30.0  # the fault may be held too
+    assert wait_until(lambda: not pin.state)
+    buzzer.close()
+
+
+def test_a_tripped_watchdog_breaks_through_a_hold(mock_factory, clock):
+    """Rule 2: the safety loop stopped while an alarm was held: the fault pattern sounds."""
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory), watchdog_s=1.0, clock=clock)
+    pin = mock_factory.pin(PIN)
+    buzzer.heartbeat()
+    buzzer.activate(Priority.HIGH)
+    buzzer.hold(30)
+    assert wait_until(lambda: not pin.state)
+    clock.sleep(1.5)  # no heartbeat since
+    assert wait_until(lambda: playing(pin, 660))
+    buzzer.close()
