@@ -22,6 +22,9 @@ ends with `deactivate(p)`. A caregiver's hold follows these rules:
 3. A hold with nothing sounding (no active priority above LOW) does nothing. `hold()` answers
    with a `HoldResult`: the seconds held (0.0 when nothing was held) and a `HoldOutcome` that
    tells "held", "nothing is sounding" and "this episode was already held" apart.
+4. A tripped watchdog plays the MEDIUM (fault) pattern, whatever priorities are active: they
+   are stale, as the loop that keeps them is dead. No hold silences it, and `hold()` answers
+   SAFETY_LOOP_STOPPED. When heartbeats resume, the active alarms and holds rule again.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class HoldOutcome(Enum):
     HELD = "held"  # the sounding alarm is quiet for the hold's seconds
     NOTHING_SOUNDING = "nothing sounding"  # no alarm above LOW: nothing was done
     ALREADY_HELD = "already held"  # this episode had its one hold (rule 1): nothing was done
+    SAFETY_LOOP_STOPPED = "safety loop stopped"  # the watchdog's alarm is never held (rule 4)
 
 
 class HoldResult(float):
@@ -218,7 +222,8 @@ class AlarmBuzzer:
             before = self._wanted_locked()
             self._last_episode += 1
             self._episodes[priority] = self._last_episode
-            if priority is not Priority.LOW and before != priority == self._wanted_locked():
+            starts = self._wanted_locked() == priority != before  # not if already playing
+            if starts and priority is not Priority.LOW:
                 self._set_sounding(True, self._patterns[priority].tone_hz)
             self._changed.notify_all()
 
@@ -241,8 +246,9 @@ class AlarmBuzzer:
         Only that episode is held: anything new sounds through (rule 2). When the hold ends
         the buzzer chirps and the episode sounds again if it is still active. Returns the
         hold's length (outcome HELD), or 0.0 and why nothing was done: NOTHING_SOUNDING
-        (rule 3), or ALREADY_HELD as this episode has had its hold, whether it is still
-        running or over (rule 1: no extending, no renewing)."""
+        (rule 3), ALREADY_HELD as this episode has had its hold, whether it is still
+        running or over (rule 1: no extending, no renewing), or SAFETY_LOOP_STOPPED while
+        the watchdog is tripped (rule 4)."""
         seconds = float(max(0.0, min(seconds, MAX_HOLD_S)))
         with self._changed:
             outcome, held = self._hold_target_locked()
@@ -270,11 +276,11 @@ class AlarmBuzzer:
             return max((max(0.0, until - now) for _, until in self._holds.values()), default=0.0)
 
     def heartbeat(self) -> None:
-        """The safety loop is alive; arms the watchdog on first call."""
+        """The safety loop is alive; arms the watchdog on first call, and clears a trip."""
         with self._changed:
-            first = self._last_heartbeat is None
+            wake = self._last_heartbeat is None or self._watchdog_tripped_locked()
             self._last_heartbeat = self._clock()
-            if first:
+            if wake:
                 self._changed.notify_all()
 
     # -- state for screens and tests -----------------------------------------------------------
@@ -329,6 +335,8 @@ class AlarmBuzzer:
     def _hold_target_locked(self) -> tuple[HoldOutcome, Priority | None]:
         """What a hold pressed now would cover: the alarm sounding, if it may still be held."""
         self._end_holds_over_locked()
+        if self._watchdog_tripped_locked():
+            return HoldOutcome.SAFETY_LOOP_STOPPED, None  # rule 4
         audible = [p for p in self._episodes if p > Priority.LOW and not self._silenced_locked(p)]
         if not audible:
             if any(self._silenced_locked(p) for p in self._episodes):
@@ -341,9 +349,9 @@ class AlarmBuzzer:
 
     def _wanted_locked(self) -> Priority | None:
         self._end_holds_over_locked()
-        audible = {p for p in self._episodes if not self._silenced_locked(p)}
         if self._watchdog_tripped_locked():
-            audible.add(Priority.MEDIUM)
+            return Priority.MEDIUM  # rule 4: not the dead loop's stale alarms, and never held
+        audible = {p for p in self._episodes if not self._silenced_locked(p)}
         if audible:
             return max(audible)
         if self._chirps:

@@ -399,4 +399,31 @@ def test_a_tripped_watchdog_breaks_through_a_hold(mock_factory, clock):
     assert wait_until(lambda: not pin.state)
     clock.sleep(1.5)  # no heartbeat since
     assert wait_until(lambda: playing(pin, 660))
+    buzzer.heartbeat()  # the loop is back: the held episode is quiet again, until its end
+    assert wait_until(lambda: not pin.state)
+    assert 28.4 < buzzer.hold_remaining_s <= 28.5
+    buzzer.close()
+
+
+def test_a_dead_safety_loop_sounds_the_fault_pattern_not_its_stale_alarm(mock_factory, clock):
+    """Rule 4: the loop died during a HIGH alarm, so `active` is stale: the fault pattern
+    sounds, no hold quiets it, and when heartbeats come back the normal alarm returns."""
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory), watchdog_s=1.0, clock=clock)
+    pin = mock_factory.pin(PIN)
+    tones = tones_played(buzzer, pin)
+    buzzer.heartbeat()
+    buzzer.activate(Priority.HIGH)
+    assert playing(pin, 880)
+    clock.sleep(1.5)  # no heartbeat since: the safety thread is dead
+    assert wait_until(lambda: playing(pin, 660))
+    assert buzzer.active == {Priority.HIGH}  # as the dead loop left it
+    held = buzzer.hold(30)
+    tripped_from = len(tones)
+    time.sleep(1.0)  # the rest of the fault's three pulses: none held
+    assert tones[tripped_from:].count(660) >= 2 and 880 not in tones[tripped_from:]
+    assert held == 0.0 and buzzer.hold_remaining_s == 0.0
+    assert held.outcome is HoldOutcome.SAFETY_LOOP_STOPPED
+    buzzer.heartbeat()  # the loop is back
+    assert wait_until(lambda: playing(pin, 880))
+    assert not buzzer.watchdog_tripped
     buzzer.close()
