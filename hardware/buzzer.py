@@ -7,10 +7,11 @@ mid-pulse as soon as its condition clears.
 
 The buzzer also guards the safety loop: once `heartbeat()` has been called, a silence from the
 loop longer than `watchdog_s` sounds the fault pattern by itself, so a hung or crashed safety
-thread is never silent.
+thread is never silent (rule 4).
 
-An alarm *episode* of a priority starts when `activate(p)` is called while p is not active, and
-ends with `deactivate(p)`. A caregiver's hold follows these rules:
+A caregiver may "hold" (silence for a while) the alarm sounding. An alarm *episode* of a
+priority starts when `activate(p)` is called while p is not active, and ends with
+`deactivate(p)`. The rules (the tests name them by number):
 
 1. A hold covers the episode that was sounding when it was taken, once, for at most 30 s
    (`MAX_HOLD_S`). Pressing hold again during the same episode neither extends nor renews it.
@@ -25,6 +26,7 @@ ends with `deactivate(p)`. A caregiver's hold follows these rules:
 4. A tripped watchdog plays the MEDIUM (fault) pattern, whatever priorities are active: they
    are stale, as the loop that keeps them is dead. No hold silences it, and `hold()` answers
    SAFETY_LOOP_STOPPED. When heartbeats resume, the active alarms and holds rule again.
+5. `NullAlarm` (replay, no buzzer) takes the same calls and answers `hold()` the same way.
 """
 
 from __future__ import annotations
@@ -182,7 +184,11 @@ def make_buzzer_output(
 
 
 class AlarmBuzzer:
-    """Plays the pattern of the highest active priority; thread-safe."""
+    """Plays the pattern of the highest active priority not held, or the fault pattern while
+    the watchdog is tripped (rules 1-4 in the module's docstring).
+
+    Thread-safe: episodes, holds, chirps and the watchdog are guarded by the condition
+    `_changed`."""
 
     def __init__(
         self,
@@ -434,7 +440,10 @@ class AlarmBuzzer:
 
 
 class NullAlarm:
-    """An alarm that only records what it was asked (replay, and where no buzzer exists)."""
+    """An alarm that only records what it was asked (replay, and where no buzzer exists).
+
+    Rule 5: it takes the calls `AlarmBuzzer` takes; as it never sounds, `hold()` always
+    answers NOTHING_SOUNDING and nothing is ever held."""
 
     def __init__(self) -> None:
         self.active: set[Priority] = set()
