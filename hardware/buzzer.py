@@ -7,7 +7,26 @@ mid-pulse as soon as its condition clears.
 
 The buzzer also guards the safety loop: once `heartbeat()` has been called, a silence from the
 loop longer than `watchdog_s` sounds the fault pattern by itself, so a hung or crashed safety
-thread is never silent.
+thread is never silent (rule 4).
+
+A caregiver may "hold" (silence for a while) the alarm sounding. An alarm *episode* of a
+priority starts when `activate(p)` is called while p is not active, and ends with
+`deactivate(p)`. The rules (the tests name them by number):
+
+1. A hold covers the episode that was sounding when it was taken, once, for at most 30 s
+   (`MAX_HOLD_S`). Pressing hold again during the same episode neither extends nor renews it.
+2. Anything new breaks through a hold: a new episode of the held priority (even within the
+   30 s), any other priority newly active, a tripped watchdog. An alarm that was standing
+   under the one sounding was not heard, so it is not held either. Only the exact episode
+   that was sounding stays silent, and only until the hold ends; then the buzzer chirps
+   (re-armed) and that episode sounds again if it is still active.
+3. A hold with nothing sounding (no active priority above LOW) does nothing. `hold()` answers
+   with a `HoldResult`: the seconds held (0.0 when nothing was held) and a `HoldOutcome` that
+   tells "held", "nothing is sounding" and "this episode was already held" apart.
+4. A tripped watchdog plays the MEDIUM (fault) pattern, whatever priorities are active: they
+   are stale, as the loop that keeps them is dead. No hold silences it, and `hold()` answers
+   SAFETY_LOOP_STOPPED. When heartbeats resume, the active alarms and holds rule again.
+5. `NullAlarm` (replay, no buzzer) takes the same calls and answers `hold()` the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +36,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -31,6 +50,31 @@ class Priority(IntEnum):
     LOW = 1  # reminders, the start-up chirp
     MEDIUM = 2  # the sensor is not working
     HIGH = 3  # the walker is out of reach
+
+
+class HoldOutcome(Enum):
+    """What a caregiver's `hold()` did (rule 3); the caregiver screen words it."""
+
+    HELD = "held"  # the sounding alarm is quiet for the hold's seconds
+    NOTHING_SOUNDING = "nothing sounding"  # no alarm above LOW: nothing was done
+    ALREADY_HELD = "already held"  # this episode had its one hold (rule 1): nothing was done
+    SAFETY_LOOP_STOPPED = "safety loop stopped"  # the watchdog's alarm is never held (rule 4)
+
+
+class HoldResult(float):
+    """`hold()`'s answer: the seconds held (0.0 unless held) and, in `outcome`, why.
+
+    A float, so `f"{result:.0f} s"` and `result == 30.0` keep working; true only if held."""
+
+    outcome: HoldOutcome
+
+    def __new__(cls, seconds: float, outcome: HoldOutcome) -> HoldResult:
+        result = super().__new__(cls, seconds)
+        result.outcome = outcome
+        return result
+
+    def __repr__(self) -> str:
+        return f"HoldResult({float(self)!r}, {self.outcome.name})"
 
 
 @dataclass(frozen=True)
@@ -140,7 +184,11 @@ def make_buzzer_output(
 
 
 class AlarmBuzzer:
-    """Plays the pattern of the highest active priority; thread-safe."""
+    """Plays the pattern of the highest active priority not held, or the fault pattern while
+    the watchdog is tripped (rules 1-4 in the module's docstring).
+
+    Thread-safe: episodes, holds, chirps and the watchdog are guarded by the condition
+    `_changed`."""
 
     def __init__(
         self,
@@ -154,11 +202,12 @@ class AlarmBuzzer:
         self._watchdog_s = watchdog_s
         self._clock = clock
         self._patterns = dict(PATTERNS if patterns is None else patterns)
-        self._active: set[Priority] = set()
+        self._episodes: dict[Priority, int] = {}  # each active priority's episode
+        self._last_episode = 0
+        self._held_once: set[int] = set()  # episodes a hold has covered (rule 1)
         self._chirps = 0
         self._last_heartbeat: float | None = None
-        self._hold_until: float | None = None
-        self._held = Priority.LOW
+        self._holds: dict[Priority, tuple[int, float]] = {}  # running: (episode, until)
         self._changed = threading.Condition(threading.RLock())
         self._closed = False
         self._sounding = False
@@ -170,23 +219,25 @@ class AlarmBuzzer:
     # -- what the safety loop calls -------------------------------------------------------------
 
     def activate(self, priority: Priority) -> None:
-        """Sound `priority`'s pattern. A new highest alarm starts sounding in the caller's
-        thread, so the signal does not wait for the pattern thread to be scheduled."""
+        """Sound `priority`'s pattern; if it was not active, a new episode of it starts, which
+        no hold covers (rule 2). A new highest alarm starts sounding in the caller's thread,
+        so the signal does not wait for the pattern thread to be scheduled."""
         with self._changed:
-            if priority in self._active:
+            if priority in self._episodes:
                 return
-            louder = not self._active or priority > max(self._active)
-            if self._hold_until is not None and priority <= self._held:
-                louder = False
-            self._active.add(priority)
-            if louder and priority is not Priority.LOW:
+            before = self._wanted_locked()
+            self._last_episode += 1
+            self._episodes[priority] = self._last_episode
+            starts = self._wanted_locked() == priority != before  # not if already playing
+            if starts and priority is not Priority.LOW:
                 self._set_sounding(True, self._patterns[priority].tone_hz)
             self._changed.notify_all()
 
     def deactivate(self, priority: Priority) -> None:
+        """End `priority`'s episode; a hold taken of it runs on until its time is up."""
         with self._changed:
-            if priority in self._active:
-                self._active.discard(priority)
+            if priority in self._episodes:
+                self._held_once.discard(self._episodes.pop(priority))
                 self._changed.notify_all()
 
     def chirp(self) -> None:
@@ -195,37 +246,47 @@ class AlarmBuzzer:
             self._chirps += 1
             self._changed.notify_all()
 
-    def hold(self, seconds: float = MAX_HOLD_S) -> float:
-        """Silence the alarm now sounding for at most 30 s (a caregiver's "hold").
+    def hold(self, seconds: float = MAX_HOLD_S) -> HoldResult:
+        """Silence the episode now sounding for at most 30 s (a caregiver's "hold").
 
-        A higher priority breaks through; when the hold ends the buzzer chirps and the alarm
-        sounds again if its condition is still there. Returns the hold's length."""
-        seconds = max(0.0, min(seconds, MAX_HOLD_S))
+        Only that episode is held: anything new sounds through (rule 2). When the hold ends
+        the buzzer chirps and the episode sounds again if it is still active. Returns the
+        hold's length (outcome HELD), or 0.0 and why nothing was done: NOTHING_SOUNDING
+        (rule 3), ALREADY_HELD as this episode has had its hold, whether it is still
+        running or over (rule 1: no extending, no renewing), or SAFETY_LOOP_STOPPED while
+        the watchdog is tripped (rule 4)."""
+        seconds = float(max(0.0, min(seconds, MAX_HOLD_S)))
         with self._changed:
-            self._hold_until = self._clock() + seconds
-            self._held = max(self._active, default=Priority.LOW)
+            outcome, held = self._hold_target_locked()
+            if held is None:
+                return HoldResult(0.0, outcome)
+            episode = self._episodes[held]
+            self._held_once.add(episode)
+            self._holds[held] = (episode, self._clock() + seconds)
             self._changed.notify_all()
-        return seconds
+        return HoldResult(seconds, HoldOutcome.HELD)
 
     def end_hold(self) -> None:
+        """End every running hold now (with the re-arm chirp); their episodes stay spent."""
         with self._changed:
-            if self._hold_until is not None:
-                self._hold_until = self._clock()
+            if self._holds:
+                now = self._clock()
+                self._holds = {p: (episode, now) for p, (episode, _) in self._holds.items()}
                 self._changed.notify_all()
 
     @property
     def hold_remaining_s(self) -> float:
+        """The time left of the longest running hold, 0.0 when none runs."""
         with self._changed:
-            if self._hold_until is None:
-                return 0.0
-            return max(0.0, self._hold_until - self._clock())
+            now = self._clock()
+            return max((max(0.0, until - now) for _, until in self._holds.values()), default=0.0)
 
     def heartbeat(self) -> None:
-        """The safety loop is alive; arms the watchdog on first call."""
+        """The safety loop is alive; arms the watchdog on first call, and clears a trip."""
         with self._changed:
-            first = self._last_heartbeat is None
+            wake = self._last_heartbeat is None or self._watchdog_tripped_locked()
             self._last_heartbeat = self._clock()
-            if first:
+            if wake:
                 self._changed.notify_all()
 
     # -- state for screens and tests -----------------------------------------------------------
@@ -233,7 +294,7 @@ class AlarmBuzzer:
     @property
     def active(self) -> frozenset[Priority]:
         with self._changed:
-            return frozenset(self._active)
+            return frozenset(self._episodes)
 
     @property
     def watchdog_tripped(self) -> bool:
@@ -264,18 +325,41 @@ class AlarmBuzzer:
             return False
         return self._clock() - self._last_heartbeat > self._watchdog_s
 
-    def _wanted_locked(self) -> Priority | None:
-        active = set(self._active)
+    def _end_holds_over_locked(self) -> None:
+        now = self._clock()
+        over = [p for p, (_, until) in self._holds.items() if now >= until]
+        for priority in over:
+            del self._holds[priority]
+        if over:
+            self._chirps += 1  # re-armed: say so
+
+    def _silenced_locked(self, priority: Priority) -> bool:
+        """Rule 2: a running hold silences the exact episode it was taken of, nothing else."""
+        hold = self._holds.get(priority)
+        return hold is not None and hold[0] == self._episodes.get(priority)
+
+    def _hold_target_locked(self) -> tuple[HoldOutcome, Priority | None]:
+        """What a hold pressed now would cover: the alarm sounding, if it may still be held."""
+        self._end_holds_over_locked()
         if self._watchdog_tripped_locked():
-            active.add(Priority.MEDIUM)
-        if self._hold_until is not None:
-            if self._clock() >= self._hold_until:
-                self._hold_until = None
-                self._chirps += 1  # re-armed: say so
-            else:
-                active = {p for p in active if p > self._held}
-        if active:
-            return max(active)
+            return HoldOutcome.SAFETY_LOOP_STOPPED, None  # rule 4
+        audible = [p for p in self._episodes if p > Priority.LOW and not self._silenced_locked(p)]
+        if not audible:
+            if any(self._silenced_locked(p) for p in self._episodes):
+                return HoldOutcome.ALREADY_HELD, None  # pressed again during its hold
+            return HoldOutcome.NOTHING_SOUNDING, None
+        sounding = max(audible)
+        if self._episodes[sounding] in self._held_once:
+            return HoldOutcome.ALREADY_HELD, None  # its hold is over
+        return HoldOutcome.HELD, sounding
+
+    def _wanted_locked(self) -> Priority | None:
+        self._end_holds_over_locked()
+        if self._watchdog_tripped_locked():
+            return Priority.MEDIUM  # rule 4: not the dead loop's stale alarms, and never held
+        audible = {p for p in self._episodes if not self._silenced_locked(p)}
+        if audible:
+            return max(audible)
         if self._chirps:
             return Priority.LOW
         return None
@@ -298,7 +382,7 @@ class AlarmBuzzer:
                     wanted = self._wanted_locked()
                 if self._closed:
                     return
-                if wanted is Priority.LOW and Priority.LOW not in self._active:
+                if wanted is Priority.LOW and Priority.LOW not in self._episodes:
                     self._chirps -= 1
             try:
                 self._play(wanted)
@@ -308,7 +392,7 @@ class AlarmBuzzer:
 
     def _poll_interval(self) -> float | None:
         # Wake up to check the watchdog and the end of a hold even when nothing changes.
-        if self._hold_until is not None:
+        if self._holds:
             return 0.05
         if self._watchdog_s is None or self._last_heartbeat is None:
             return None
@@ -356,7 +440,10 @@ class AlarmBuzzer:
 
 
 class NullAlarm:
-    """An alarm that only records what it was asked (replay, and where no buzzer exists)."""
+    """An alarm that only records what it was asked (replay, and where no buzzer exists).
+
+    Rule 5: it takes the calls `AlarmBuzzer` takes; as it never sounds, `hold()` always
+    answers NOTHING_SOUNDING and nothing is ever held."""
 
     def __init__(self) -> None:
         self.active: set[Priority] = set()
@@ -373,8 +460,8 @@ class NullAlarm:
     def chirp(self) -> None:
         self.chirps += 1
 
-    def hold(self, seconds: float = MAX_HOLD_S) -> float:
-        return max(0.0, min(seconds, MAX_HOLD_S))
+    def hold(self, seconds: float = MAX_HOLD_S) -> HoldResult:
+        return HoldResult(0.0, HoldOutcome.NOTHING_SOUNDING)  # it never sounds
 
     def end_hold(self) -> None:
         pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 
 import pytest
@@ -11,6 +12,9 @@ from hardware.buzzer import (
     ActiveBuzzerOutput,
     AlarmBuzzer,
     AlarmPattern,
+    HoldOutcome,
+    HoldResult,
+    NullAlarm,
     Priority,
     TonalBuzzerOutput,
     make_buzzer_output,
@@ -231,3 +235,195 @@ def test_tonal_volume_sets_the_duty_cycle_and_never_below_half(mock_factory):
     floor.sound(880.0)
     assert mock_factory.pin(PIN).state == pytest.approx(0.25)
     floor.close()
+
+
+def rises(pin):
+    """How many times the pin went on."""
+    return len([s for s in pin.states if s.state])
+
+
+def playing(pin, tone_hz):
+    """The (tonal) pin is on at `tone_hz`."""
+    return bool(pin.state and pin.frequency and abs(pin.frequency - tone_hz) < 5)
+
+
+def tones_played(buzzer, pin):
+    """The tone of every pulse from now on, in Hz, as the buzzer plays them (tonal pins)."""
+    tones = []
+    buzzer.add_listener(lambda on: tones.append(round(pin.frequency)) if on else None)
+    return tones
+
+
+def test_a_second_hold_of_the_same_episode_does_not_extend_it(mock_factory, clock):
+    """Rule 1: one hold per alarm episode; pressing again changes nothing."""
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.MEDIUM)
+    assert buzzer.hold(30) == 30.0
+    assert wait_until(lambda: not pin.state)
+    held_at = rises(pin)
+    clock.sleep(20.0)
+    again = buzzer.hold(30)  # the same episode: not renewed
+    remaining = buzzer.hold_remaining_s
+    clock.sleep(10.5)  # 30.5 s after the first hold
+    assert wait_until(lambda: rises(pin) > held_at)
+    assert buzzer.hold_remaining_s == 0.0
+    assert again == 0.0 and 9.9 < remaining <= 10.0
+    buzzer.close()
+
+
+def test_the_same_episode_cannot_be_held_again_after_its_hold(mock_factory, clock):
+    """Rule 1: once the hold is over, the alarm sounds on and a new hold does not quiet it."""
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    tones = tones_played(buzzer, pin)
+    buzzer.activate(Priority.HIGH)
+    assert buzzer.hold(30) == 30.0
+    assert wait_until(lambda: not pin.state)
+    clock.sleep(30.5)
+    assert wait_until(lambda: playing(pin, 880))  # HIGH again
+    again = buzzer.hold(30)
+    before = len(tones)
+    time.sleep(1.0)  # more pulses of the burst: nothing is held
+    assert tones[before:].count(880) >= 2
+    assert again == 0.0 and buzzer.hold_remaining_s == 0.0
+    buzzer.close()
+
+
+def test_a_hold_with_nothing_sounding_does_nothing(mock_factory, clock):
+    """Rule 3: no alarm above LOW, no hold: no countdown, no re-arm chirp 30 s later."""
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    held = buzzer.hold(30)
+    remaining = buzzer.hold_remaining_s
+    clock.sleep(31.0)
+    time.sleep(0.4)
+    assert rises(pin) == 0 and len(pin.states) == 1  # quiet all along, not even a chirp
+    assert held == 0.0 and remaining == 0.0
+    buzzer.close()
+
+
+def test_hold_says_what_it_did(mock_factory, clock):
+    """Rule 3: the caregiver screen can tell "held", "nothing sounding", "already held" apart."""
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory), clock=clock)
+    nothing = buzzer.hold(30)
+    assert nothing == 0.0 and not nothing and nothing.outcome is HoldOutcome.NOTHING_SOUNDING
+    buzzer.activate(Priority.HIGH)
+    held = buzzer.hold(120)
+    assert held == 30.0 and held and held.outcome is HoldOutcome.HELD
+    assert f"{held:.0f} s" == "30 s"  # still a number for the screen's wording
+    again = buzzer.hold(30)
+    assert again == 0.0 and not again and again.outcome is HoldOutcome.ALREADY_HELD
+    buzzer.close()
+
+
+def test_null_alarm_has_the_buzzers_interface():
+    """Rule 5: replay's stand-in takes the same calls and answers `hold()` the same way."""
+    for name in ("activate", "deactivate", "chirp", "hold", "end_hold", "heartbeat", "close"):
+        assert inspect.signature(getattr(NullAlarm, name)) == inspect.signature(
+            getattr(AlarmBuzzer, name)
+        ), name
+    alarm = NullAlarm()
+    alarm.activate(Priority.HIGH)
+    result = alarm.hold()
+    assert isinstance(result, HoldResult) and result == 0.0
+    assert result.outcome is HoldOutcome.NOTHING_SOUNDING  # it never sounds
+    assert alarm.hold_remaining_s == 0.0 and not alarm.sounding
+
+
+def test_a_new_episode_of_the_held_priority_breaks_through(mock_factory, clock):
+    """Rule 2: back in reach, then out of reach again within the 30 s: a new alarm."""
+    buzzer = AlarmBuzzer(ActiveBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.HIGH)
+    buzzer.hold(30)
+    assert wait_until(lambda: not pin.state)
+    clock.sleep(5.0)
+    buzzer.deactivate(Priority.HIGH)
+    time.sleep(0.1)
+    held_at = rises(pin)
+    buzzer.activate(Priority.HIGH)
+    assert pin.state  # sounds before activate returns
+    time.sleep(0.7)  # the first three pulses of the burst
+    assert rises(pin) >= held_at + 3
+    assert buzzer.hold(30) == 30.0  # a new episode may have a hold of its own
+    buzzer.close()
+
+
+def test_a_fault_during_a_held_high_alarm_sounds_and_the_hold_goes_on(mock_factory, clock):
+    """Rule 2: a MEDIUM newly active sounds through a held HIGH; the held episode stays
+    silent until its hold ends, then sounds again."""
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    tones = tones_played(buzzer, pin)
+    buzzer.activate(Priority.HIGH)
+    buzzer.hold(30)
+    assert wait_until(lambda: not pin.state)
+    clock.sleep(10.0)
+    buzzer.activate(Priority.MEDIUM)
+    assert playing(pin, 660)  # sounds before activate returns
+    time.sleep(0.9)  # the fault's three pulses
+    assert tones.count(660) >= 3
+    buzzer.deactivate(Priority.MEDIUM)
+    assert wait_until(lambda: not pin.state)
+    quiet_from = len(tones)
+    time.sleep(0.5)
+    assert tones[quiet_from:] == []  # the out-of-reach episode is still held
+    assert 19.9 < buzzer.hold_remaining_s <= 20.0
+    clock.sleep(20.5)
+    assert wait_until(lambda: 880 in tones[quiet_from:])
+    buzzer.close()
+
+
+def test_only_the_episode_that_was_sounding_is_held(mock_factory, clock):
+    """Rule 2: a fault already standing under a HIGH alarm was not heard, so not held."""
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory), clock=clock)
+    pin = mock_factory.pin(PIN)
+    buzzer.activate(Priority.MEDIUM)
+    buzzer.activate(Priority.HIGH)
+    assert playing(pin, 880)
+    buzzer.hold(30)
+    assert wait_until(lambda: playing(pin, 660))
+    assert buzzer.hold(30) == 30.0  # the fault may be held too
+    assert wait_until(lambda: not pin.state)
+    buzzer.close()
+
+
+def test_a_tripped_watchdog_breaks_through_a_hold(mock_factory, clock):
+    """Rule 2: the safety loop stopped while an alarm was held: the fault pattern sounds."""
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory), watchdog_s=1.0, clock=clock)
+    pin = mock_factory.pin(PIN)
+    buzzer.heartbeat()
+    buzzer.activate(Priority.HIGH)
+    buzzer.hold(30)
+    assert wait_until(lambda: not pin.state)
+    clock.sleep(1.5)  # no heartbeat since
+    assert wait_until(lambda: playing(pin, 660))
+    buzzer.heartbeat()  # the loop is back: the held episode is quiet again, until its end
+    assert wait_until(lambda: not pin.state)
+    assert 28.4 < buzzer.hold_remaining_s <= 28.5
+    buzzer.close()
+
+
+def test_a_dead_safety_loop_sounds_the_fault_pattern_not_its_stale_alarm(mock_factory, clock):
+    """Rule 4: the loop died during a HIGH alarm, so `active` is stale: the fault pattern
+    sounds, no hold quiets it, and when heartbeats come back the normal alarm returns."""
+    buzzer = AlarmBuzzer(TonalBuzzerOutput(PIN, mock_factory), watchdog_s=1.0, clock=clock)
+    pin = mock_factory.pin(PIN)
+    tones = tones_played(buzzer, pin)
+    buzzer.heartbeat()
+    buzzer.activate(Priority.HIGH)
+    assert playing(pin, 880)
+    clock.sleep(1.5)  # no heartbeat since: the safety thread is dead
+    assert wait_until(lambda: playing(pin, 660))
+    assert buzzer.active == {Priority.HIGH}  # as the dead loop left it
+    held = buzzer.hold(30)
+    tripped_from = len(tones)
+    time.sleep(1.0)  # the rest of the fault's three pulses: none held
+    assert tones[tripped_from:].count(660) >= 2 and 880 not in tones[tripped_from:]
+    assert held == 0.0 and buzzer.hold_remaining_s == 0.0
+    assert held.outcome is HoldOutcome.SAFETY_LOOP_STOPPED
+    buzzer.heartbeat()  # the loop is back
+    assert wait_until(lambda: playing(pin, 880))
+    assert not buzzer.watchdog_tripped
+    buzzer.close()
