@@ -276,10 +276,20 @@ class AlarmBuzzer:
 
     @property
     def hold_remaining_s(self) -> float:
-        """The time left of the longest running hold, 0.0 when none runs."""
+        """The time left of the hold keeping an alarm quiet now; 0.0 when no hold does (none
+        runs, its episode has ended, or the watchdog's alarm sounds through it)."""
         with self._changed:
+            if self._watchdog_tripped_locked():
+                return 0.0
             now = self._clock()
-            return max((max(0.0, until - now) for _, until in self._holds.values()), default=0.0)
+            return max(
+                (
+                    max(0.0, until - now)
+                    for priority, (_, until) in self._holds.items()
+                    if self._silenced_locked(priority)
+                ),
+                default=0.0,
+            )
 
     def heartbeat(self) -> None:
         """The safety loop is alive; arms the watchdog on first call, and clears a trip."""

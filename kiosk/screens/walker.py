@@ -399,10 +399,10 @@ def _chapter_bar(surface: pygame.Surface, layout: Layout, view: WalkerView, top:
 def _draw_alarm_strip(surface: pygame.Surface, layout: Layout, view: WalkerView) -> None:
     """Every alarm is also shown on screen, and so is whether the alarm is armed."""
     alarm_screen = view.screen in (Screen.OUT_OF_REACH, Screen.SENSOR_FAULT)
-    if view.hold_remaining_s > 0:
-        text, fill, ink = f"Alarm on hold: {view.hold_remaining_s:.0f} s", theme.PRIMARY, (0, 0, 0)
-    elif view.buzzer_sounding and not alarm_screen:
+    if view.buzzer_sounding and not alarm_screen:
         text, fill, ink = "ALARM", theme.ALERT, theme.TEXT
+    elif view.hold_remaining_s > 0:
+        text, fill, ink = f"Alarm on hold: {view.hold_remaining_s:.0f} s", theme.PRIMARY, (0, 0, 0)
     elif view.armed and not alarm_screen:
         text, fill, ink = "Alarm on", theme.GO, theme.TEXT
     else:

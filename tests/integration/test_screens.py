@@ -466,3 +466,50 @@ def test_the_caregiver_area_locks_when_a_walk_starts(make_kiosk):
     app.test_clock.now += 2.5  # the ready check passes underneath
     app.frame()
     assert app.flow.screen is Screen.ROUTINE and not app.caregiver.open
+
+
+def open_menu(app):
+    app.caregiver.show()
+    app.frame()
+    for digit in "2468":
+        app.tap(f"digit:{digit}")
+    app.tap("enter")
+    assert app.current_screen == "caregiver-menu"
+
+
+def test_a_hold_covers_the_sounding_alarm_once_and_anything_new_breaks_through(make_kiosk):
+    app = make_kiosk()
+    open_menu(app)
+    app.tap("hold")
+    assert "nothing to hold" in app.caregiver.message and app.buzzer.hold_remaining_s == 0
+    app.tap("close")
+    through_to_walking(app)
+    app.sim.walker.move_to(900.0)
+    wait_for(lambda: app.buzzer.sounding and app.monitor.status.alarm)
+    open_menu(app)
+    app.tap("hold")
+    wait_for(lambda: not app.buzzer.sounding)
+    assert "on hold for 30 s" in app.caregiver.message
+    app.tap("hold")  # again and again: no
+    assert "cannot be held again" in app.caregiver.message
+    app.sim.walker.move_to(450.0)  # back, then away again: a new episode
+    wait_for(lambda: not app.monitor.status.alarm)
+    app.sim.walker.move_to(900.0)
+    wait_for(lambda: app.buzzer.sounding and app.monitor.status.alarm)
+    assert app.buzzer.hold_remaining_s == 0  # the held episode is over; the new one sounds
+
+
+def test_the_safety_loop_dying_during_an_alarm_stops_the_walk_with_the_fault_pattern(make_kiosk):
+    app = make_kiosk()
+    through_to_walking(app)
+    app.sim.walker.move_to(900.0)
+    wait_for(lambda: app.buzzer.sounding and app.monitor.status.alarm)
+    app.frame()
+    app.monitor.stop()  # the loop is gone, its HIGH alarm still marked active
+    app.sim.walker.move_to(450.0)  # the walker comes back: nobody can tell any more
+    wait_for(lambda: app.buzzer.watchdog_tripped, limit_s=3.0)
+    app.frame()
+    assert app.flow.screen is Screen.SENSOR_FAULT and app.flow.loop_stopped
+    assert app.buzzer.sounding or wait_for(lambda: app.buzzer.sounding)
+    app.tap("stop")  # stays: nobody watches, only a caregiver ends it
+    assert app.flow.screen is Screen.SENSOR_FAULT

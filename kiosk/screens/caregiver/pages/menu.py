@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 
-from hardware.buzzer import MAX_HOLD_S, Priority
+from hardware.buzzer import MAX_HOLD_S, HoldOutcome, Priority
 from kiosk.screens.caregiver.page import Page, button_grid, draw_title
 from kiosk.screens.layout import Layout
 from kiosk.screens.widgets import Button
@@ -15,6 +15,13 @@ if TYPE_CHECKING:
     from kiosk.screens.caregiver.area import CaregiverArea
 
 TEST_S = 2.0  # how long the alarm test sounds
+
+HOLD_MESSAGES = {
+    HoldOutcome.HELD: "Alarm on hold for {seconds:.0f} s; it comes back by itself.",
+    HoldOutcome.NOTHING_SOUNDING: "No alarm is sounding: there is nothing to hold.",
+    HoldOutcome.ALREADY_HELD: "This alarm has had its hold; it cannot be held again.",
+    HoldOutcome.SAFETY_LOOP_STOPPED: "The safety check has stopped: its alarm cannot be held.",
+}
 
 TOOLS = [
     ("Hold alarm 30 s", "hold", "panel"),
@@ -54,8 +61,8 @@ class MenuPage(Page):
         area.close()
 
     def on_hold(self, area: CaregiverArea, _: str) -> None:
-        seconds = area.tools.buzzer.hold(MAX_HOLD_S)
-        area.message = f"Alarm on hold for {seconds:.0f} s; it comes back by itself."
+        result = area.tools.buzzer.hold(MAX_HOLD_S)
+        area.message = HOLD_MESSAGES[result.outcome].format(seconds=result)
 
     def on_test(self, area: CaregiverArea, value: str) -> None:
         priority = Priority[value or "HIGH"]
