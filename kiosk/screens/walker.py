@@ -167,7 +167,7 @@ def _check(
     waiting: str = "Come closer, within arm's reach.",
 ) -> None:
     """A ready check: the title, what to do, a bar that fills in 2 s, the distance gauge."""
-    area = layout.content
+    area = layout.below_badge
     status = view.status
     size = fit_size(title, area.width, 2, layout.title_px, 36, bold=True)
     y = draw_text(surface, title, area, size, bold=True, centre=True)
@@ -239,16 +239,13 @@ def _paused(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[B
     if view.player is not None:
         view.player.draw(surface, video)
         shade = pygame.Surface(video.size, pygame.SRCALPHA)
-        shade.fill((0, 0, 0, 170))
+        shade.fill((0, 0, 0, 200))
         surface.blit(shade, video.topleft)
-    draw_text(
-        surface,
-        "Paused",
-        video.inflate(-40, 0).move(0, video.height // 3),
-        layout.alert_px,
-        bold=True,
-        centre=True,
-    )
+    room = video.inflate(-40, 0).move(0, video.height // 5)
+    y = draw_text(surface, "Paused", room, layout.alert_px, bold=True, centre=True)
+    rest = "A rest: sit down if you like, the alarm is off. Resume when you are back."
+    room = pygame.Rect(room.left, y, room.width, video.bottom - y)
+    draw_text(surface, rest, room, layout.body_px, centre=True)
     _chapter_bar(surface, layout, view, video.bottom + layout.gap)
     return [Button(rows[0], "Resume", "resume", "go"), Button(rows[1], "Stop", "stop")]
 
