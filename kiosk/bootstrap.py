@@ -30,7 +30,7 @@ from kiosk.access.pin_lock import PinLock
 from kiosk.log.export import export_to_usb
 from kiosk.log.store import SessionStore
 from kiosk.paths import DataFolder
-from kiosk.player.player import RoutinePlayer
+from kiosk.player.player import PlayerError, RoutinePlayer, probe_video
 from kiosk.player.routine import Routine, RoutineError, find_routine, load_routine
 from kiosk.safety.monitor import SafetyConfig, SafetyMonitor, SelfTestResult
 from kiosk.screens.app import KioskApp
@@ -313,6 +313,7 @@ def build_kiosk(
         walk=flow,
         export_to_usb=functools.partial(export_to_usb, store),
         clock=clock,
+        routine_problem=walk.routine_problem,
     )
     app = KioskApp(
         display=display,
@@ -324,7 +325,6 @@ def build_kiosk(
         buzzer=safety.buzzer,
         caregiver=CaregiverArea(tools),
         simulator=_simulator(safety.simulation, display, rotation, show_panel),
-        routine_problem=walk.routine_problem,
         clock=clock,
     )
     return _finish_wiring(settings, data, safety, store, pin, flow, walk, app, flags, clock)
@@ -395,11 +395,17 @@ def _build_walk(
 
 
 def load_routine_or_say_why(name: str) -> tuple[Routine | None, str | None]:
+    """The routine, checked down to a decodable picture; or None and why, with the fix."""
     try:
-        return load_routine(find_routine(name)), None
+        routine = load_routine(find_routine(name))
+        probe_video(routine.video_path)
+        return routine, None
     except RoutineError as error:
         log.error("%s", error)
         return None, f"The routine cannot be loaded: {error}"
+    except PlayerError as error:
+        log.error("%s", error)
+        return None, f"The routine's video cannot be played: {error}"
 
 
 def _open_screen(

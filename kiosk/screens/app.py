@@ -8,6 +8,7 @@ Every part is passed in; kiosk/bootstrap.py assembles them.
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import time
 from collections.abc import Callable
@@ -22,10 +23,10 @@ from kiosk.screens.display import Rotation
 from kiosk.screens.layout import Layout
 from kiosk.screens.touch_input import TouchInput
 from kiosk.screens.walker import WalkerView, draw_walker_screen
-from kiosk.screens.widgets import Button, draw_text
+from kiosk.screens.widgets import Button
 from kiosk.walk.flow import KioskFlow, Screen
 from kiosk.walk.goals import goal_text
-from kiosk.walk.session import WalkSession
+from kiosk.walk.session import VideoState, WalkSession
 from kiosk.walk.walkers import WalkerChoice
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 FPS = 30
 HOME_REFRESH_S = 5.0
 FAILURES_BEFORE_GIVING_UP = FPS * 5  # then systemd's watchdog restarts the kiosk
+# A tap this soon after the screen changed was meant for the screen before (a double tap, or
+# a finger already on its way): it is ignored, so it never acts on the new screen.
+TAP_GUARD_S = 0.4
 
 Hook = Callable[["KioskApp", float], None]
 
@@ -50,7 +54,6 @@ class KioskApp:
         buzzer: Any,
         caregiver: CaregiverArea,
         simulator: Any,
-        routine_problem: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.display = display
@@ -64,7 +67,6 @@ class KioskApp:
         self.buzzer = buzzer
         self.caregiver = caregiver
         self.simulator = simulator  # the simulator's strip, or its empty twin
-        self.routine_problem = routine_problem
         self.clock = clock
         self.touch = TouchInput(rotation)
         self.buttons: list[Button] = []
@@ -72,6 +74,8 @@ class KioskApp:
         self.frames = 0
         self.last_frame_at = clock()
         self.hooks: list[Hook] = []
+        self._shown: tuple[str, int] | None = None  # the screen on display, and since when:
+        self._shown_at = -math.inf
         self._home_cache: tuple | None = None
         self._safety_events: queue.SimpleQueue[SafetyEvent] = queue.SimpleQueue()
         monitor.add_listener(self._safety_events.put)
@@ -120,8 +124,11 @@ class KioskApp:
         if walk_starts and self.flow.screen is Screen.ROUTINE:
             self.caregiver.close()  # a walk starts: the caregiver area locks
         self.caregiver.tick(now)
-        if self.walk.update_player():
+        video = self.walk.update_player()
+        if video is VideoState.ENDED:
             self.flow.on_routine_ended()
+        elif video is VideoState.FAILED:
+            self.flow.on_video_failed()
         self._draw(now)
         self.simulator.update(self.buzzer.sounding)
         self.frames += 1
@@ -175,6 +182,9 @@ class KioskApp:
             self.caregiver.show()
 
     def _press(self, point: tuple[int, int], now: float) -> None:
+        if now - self._shown_at < TAP_GUARD_S:
+            log.debug("a tap %.2f s after the screen changed: ignored", now - self._shown_at)
+            return  # the second tap of a double tap must not act on the new screen
         for button in self.buttons:
             if button.hit(point):
                 if self.caregiver.open:
@@ -195,12 +205,14 @@ class KioskApp:
             self.buttons = self.caregiver.draw(surface, self.layout)
         else:
             self.buttons = draw_walker_screen(surface, self.layout, self._view(now))
-            self._draw_problems(surface)
         progress = self.touch.corner_progress(now)
         if progress > 0:
             pygame.draw.arc(surface, theme.PRIMARY, (8, 8, 90, 90), 0, 6.283 * progress, 8)
         self.rotation.present(surface, self.display)
         pygame.display.flip()
+        shown = (self.current_screen, self.flow.safety_page)
+        if shown != self._shown:
+            self._shown, self._shown_at = shown, now
 
     def _home_facts(self, now: float) -> tuple[str, list[tuple[int, str]]]:
         """Today's goal and the walkers, read from the log at most every few seconds (and at
@@ -215,19 +227,9 @@ class KioskApp:
 
     def _home_notices(self) -> list[str]:
         notices = []
-        if self.routine_problem:
-            notices.append(self.routine_problem)
         if self.caregiver.unseen_log_problems():
             notices.append("The session log needs a caregiver's attention (caregiver area).")
         return notices
-
-    def _draw_problems(self, surface: pygame.Surface) -> None:
-        problem = self.walk.player_problem
-        if self.flow.screen is Screen.ROUTINE and problem:
-            notice = f"The video cannot be played ({problem}). Keep walking safely."
-            area = self.layout.content
-            room = pygame.Rect(area.left, area.top + 70, area.width, 200)
-            draw_text(surface, notice, room, self.layout.body_px, theme.PRIMARY)
 
     def _view(self, now: float) -> WalkerView:
         routine = self.walk.routine
@@ -253,5 +255,6 @@ class KioskApp:
             hold_remaining_s=self.buzzer.hold_remaining_s,
             notices=self._home_notices() if home else (),
             stop_pending=self.flow.stop_pending,
+            cannot_start=self.walk.routine_problem is not None,
             loop_stopped=self.flow.loop_stopped,
         )

@@ -23,6 +23,7 @@ from kiosk.text_layout import wrap
 from kiosk.vocabulary import Ending
 from kiosk.walk.flow import Screen
 from kiosk.walk.session import EndSummary
+from kiosk.wording import duration
 
 
 @dataclass
@@ -49,6 +50,7 @@ class WalkerView:
     notices: Sequence[str] = field(default_factory=tuple)
     stop_pending: bool = False
     loop_stopped: bool = False
+    cannot_start: bool = False  # the routine cannot be played
 
 
 def draw_walker_screen(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
@@ -68,6 +70,8 @@ def _home(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[But
     area = layout.content
     start = layout.button_row(1)[0]
     buttons = [Button(start, "Start", "start", "go")]
+    if view.cannot_start:  # refuse a routine that cannot be played: a caregiver fixes it
+        buttons = [Button(start, "Caregiver", "acknowledge")]
     bottom = start.top - layout.gap
     if len(view.profiles) > 1:
         names = dict(view.profiles)
@@ -79,7 +83,9 @@ def _home(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[But
         bottom = walker.top - layout.gap
     title_px = fit_size(view.routine_title, area.width, 2, layout.title_px, 36, bold=True)
     y = draw_text(surface, view.routine_title, area, title_px, bold=True, centre=True)
-    if view.status.fault:
+    if view.cannot_start:
+        middle, colour = "The exercise video cannot be played. Please ask a caregiver.", theme.TEXT
+    elif view.status.fault:
         middle, colour = "The sensor is not working. Ask a caregiver to check it.", theme.TEXT
     elif view.notices:
         middle, colour = view.notices[0], theme.PRIMARY
@@ -254,7 +260,7 @@ def _out_of_reach(surface: pygame.Surface, layout: Layout, view: WalkerView) -> 
     surface.fill(theme.ALERT)
     area = layout.below_badge
     y = draw_text(
-        surface, "Step back to the support", area, layout.alert_px, bold=True, centre=True
+        surface, "Come back to the support", area, layout.alert_px, bold=True, centre=True
     )
     hint = (
         "Come back and hold on: then the walk ends."
@@ -331,27 +337,28 @@ def _fault_detail(view: WalkerView) -> str:
 def _end(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
     area = layout.content
     end = view.end
-    title = "Well done!" if end is None or end.ending is not Ending.FAULT else "Session ended"
+    plain = end is None or (end.ending is not Ending.FAULT and not end.video_failed)
+    title = "Well done!" if plain else "Session ended"
     y = draw_text(surface, title, area, layout.alert_px, bold=True, centre=True)
-    if end is not None:
-        minutes = f"{end.minutes_walked:.1f}".rstrip("0").rstrip(".")
-        lines = [f"You walked {minutes} minutes."]
-        if end.reminders == 0:
-            lines.append("You stayed within reach the whole time.")
-        else:
-            times = "time" if end.reminders == 1 else "times"
-            lines.append(f"You were reminded to step back {end.reminders} {times}.")
-        if end.next_goal:
-            lines.append(end.next_goal)
-        for line in lines:
-            y = draw_text(
-                surface,
-                line,
-                pygame.Rect(area.left, y + layout.gap // 2, area.width, 200),
-                layout.body_px,
-                centre=True,
-            )
+    for line in _end_lines(end) if end is not None else []:
+        room = pygame.Rect(area.left, y + layout.gap // 2, area.width, 200)
+        y = draw_text(surface, line, room, layout.body_px, centre=True)
     return [Button(layout.button_row(1)[0], "Done", "done", "go")]
+
+
+def _end_lines(end: EndSummary) -> list[str]:
+    lines = []
+    if end.video_failed:
+        lines.append("The video stopped working, so the walk ended here. It is saved.")
+    lines.append(f"You walked for {duration(end.minutes_walked * 60)}.")
+    if end.reminders == 0:
+        lines.append("You stayed within reach the whole time.")
+    else:
+        times = "once" if end.reminders == 1 else f"{end.reminders} times"
+        lines.append(f"You were reminded to come back to the support {times}.")
+    if end.next_goal:
+        lines.append(end.next_goal)
+    return lines
 
 
 _DRAW: dict[Screen, Callable[[pygame.Surface, Layout, WalkerView], list[Button]]] = {

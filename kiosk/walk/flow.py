@@ -124,6 +124,11 @@ class KioskFlow:
         if self.screen is Screen.ROUTINE:
             self._finish(Ending.COMPLETED)
 
+    def on_video_failed(self) -> None:
+        """The video broke mid-routine: the walk ends calmly and its session is kept."""
+        if self.screen is Screen.ROUTINE:
+            self._finish(Ending.STOPPED)
+
     def on_safety_loop_stopped(self) -> None:
         """The safety loop stopped answering: nobody is watching, so nothing goes on."""
         if self.loop_stopped or not self.can_end:

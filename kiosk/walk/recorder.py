@@ -105,12 +105,13 @@ class SessionRecorder:
             elapsed = now - self._started if self._started else 0.0
             return SessionTotals(self._session, max(0.0, elapsed - paused), paused, self._reminders)
 
-    def finish(self, ending: Ending) -> SessionTotals:
+    def finish(self, ending: Ending, why: str = "") -> SessionTotals:
+        """Close the session; `why` says more than the ending (e.g. the video broke)."""
         totals = self.totals()
         session, self._session = self._session, None
         if session is not None:
             if ending != Ending.COMPLETED:
-                self.store.record_event(session, EventKind.STOP, ending)
+                self.store.record_event(session, EventKind.STOP, why or ending)
             self.store.end_session(
                 session,
                 ending,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from kiosk.vocabulary import Ending, EventKind
@@ -29,6 +30,13 @@ class EndSummary:
     reminders: int
     ending: Ending
     next_goal: str
+    video_failed: bool = False  # the walk ended because the video stopped working
+
+
+class VideoState(Enum):
+    PLAYING = "playing"  # or no video at all
+    ENDED = "ended"
+    FAILED = "failed"  # the video broke mid-routine
 
 
 class WalkSession:
@@ -95,26 +103,34 @@ class WalkSession:
     def finish_routine(self, ending: Ending) -> None:
         self.monitor.disarm()
         self.buzzer.end_hold()
+        failed = self._video_failed()
         self._close_player()
-        totals = self.recorder.finish(ending)
+        why = f"{ending}: the video stopped working ({self.player_problem})" if failed else ""
+        totals = self.recorder.finish(ending, why)
         next_goal = next_goal_text(self.walkers.store, self.walkers.current)
-        self.end = EndSummary(totals.minutes_walked, totals.reminders, ending, next_goal)
+        self.end = EndSummary(totals.minutes_walked, totals.reminders, ending, next_goal, failed)
 
     # -- the player, once a frame ---------------------------------------------------------------
 
-    def update_player(self) -> bool:
-        """Move the video on; True once it has played to its end."""
+    def update_player(self) -> VideoState:
+        """Move the video on, and say whether it has ended, or broken."""
         player = self.player
-        if player is None:
-            return False
+        if player is None:  # no video: it could not even start
+            return VideoState.FAILED if self.player_problem else VideoState.PLAYING
         player.update()
         if player.error is not None and self.player_problem is None:
             self.player_problem = str(player.error)
+            log.error("the video broke mid-routine: %s", player.error)
         index = player.current_chapter_index
         if index is not None and index != self._chapter_index:
             self._chapter_index = index
             self.recorder.note(EventKind.CHAPTER, player.current_chapter.title)
-        return bool(player.ended)
+        if player.error is not None:
+            return VideoState.FAILED
+        return VideoState.ENDED if player.ended else VideoState.PLAYING
+
+    def _video_failed(self) -> bool:
+        return self.player_problem is not None
 
     @property
     def walking_part(self) -> bool:

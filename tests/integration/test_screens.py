@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
 import pygame
 import pytest
 from fakes import finger, through_to_routine, through_to_walking, wait_for
+from player_clips import truncate
 
 from hardware.buzzer import Priority
 from kiosk.log.store import SessionStore
@@ -456,6 +458,8 @@ def test_the_caregiver_area_locks_when_a_walk_starts(make_kiosk):
     app.tap("start")
     while any(b.action == "more" for b in app.buttons):
         app.tap("more")
+    app.sim.walker.move_to(900.0)  # not at the support yet: the check waits
+    wait_for(lambda: app.monitor.status.alarm)
     app.tap("holding")
     app.caregiver.show()
     app.frame()
@@ -463,6 +467,9 @@ def test_the_caregiver_area_locks_when_a_walk_starts(make_kiosk):
         app.tap(f"digit:{digit}")
     app.tap("enter")
     assert app.current_screen == "caregiver-menu"
+    app.sim.walker.move_to(450.0)
+    wait_for(lambda: not app.monitor.status.alarm)
+    app.frame()
     app.test_clock.now += 2.5  # the ready check passes underneath
     app.frame()
     assert app.flow.screen is Screen.ROUTINE and not app.caregiver.open
@@ -513,3 +520,60 @@ def test_the_safety_loop_dying_during_an_alarm_stops_the_walk_with_the_fault_pat
     assert app.buzzer.sounding or wait_for(lambda: app.buzzer.sounding)
     app.tap("stop")  # stays: nobody watches, only a caregiver ends it
     assert app.flow.screen is Screen.SENSOR_FAULT
+
+
+# -- a routine whose video cannot be played ---------------------------------------------------
+
+
+def routine_copy(tmp_path, video: bytes | None = None, keep: float | None = None):
+    folder = tmp_path / "my-routine"
+    shutil.copytree(find_routine("beginner").parent, folder)
+    target = folder / "beginner.mp4"
+    if video is not None:
+        target.write_bytes(video)
+    if keep is not None:
+        truncate(find_routine("beginner").parent / "beginner.mp4", target, keep)
+    return folder
+
+
+def test_a_routine_that_cannot_be_played_is_refused_and_the_caregiver_told(make_kiosk, tmp_path):
+    folder = routine_copy(tmp_path, video=b"not a video at all" * 100)
+    app = make_kiosk(routine__name=str(folder))
+    actions = {b.action for b in app.buttons}
+    assert "start" not in actions and "acknowledge" in actions  # no walk that cannot play
+    app.tap("acknowledge")
+    for digit in "2468":
+        app.tap(f"digit:{digit}")
+    app.tap("enter")
+    app.tap("page:problems")
+    assert app.current_screen == "caregiver-problems"
+    assert "cannot be played" in app.caregiver.problems_to_fix()[0]
+    assert "beginner.mp4" in app.caregiver.problems_to_fix()[0]
+
+
+def test_a_video_that_breaks_mid_walk_ends_it_calmly_and_keeps_the_session(make_kiosk, tmp_path):
+    folder = routine_copy(tmp_path, keep=0.6)
+    app = make_kiosk(routine__name=str(folder))
+    through_to_walking(app)
+    app.player.seek(app.player.duration_s * 0.55)
+    deadline = time.monotonic() + 20
+    while app.flow.screen is not Screen.END and time.monotonic() < deadline:
+        app.frame()
+        time.sleep(0.02)
+    assert app.flow.screen is Screen.END and app.kiosk.walk.end.video_failed
+    app.store.flush()
+    detail = app.store.session_detail(app.kiosk.walk.sessions[-1])
+    assert detail.session.ended_how == "stopped"
+    assert any("video stopped working" in e.detail for e in detail.events)
+
+
+def test_a_double_tap_does_not_skip_a_page_of_safety_points(make_kiosk):
+    app = make_kiosk()
+    app.tap("start")
+    page_one = app.flow.safety_page
+    more = finger(app, "more")
+    app.frame(more)
+    app.test_clock.now += 0.15  # the second tap of a double tap, 150 ms later
+    app.frame(more)
+    assert app.flow.screen is Screen.BEFORE_START  # page 2 is shown, not skipped
+    assert app.flow.safety_page == page_one + 1

@@ -134,6 +134,11 @@ class CaregiverArea:
         problems = [str(p) for p in getattr(self.tools.store, "problems", [])]
         return problems[self._problems_seen :]
 
+    def problems_to_fix(self) -> list[str]:
+        """What a caregiver must fix: the routine that cannot be played, then the log's."""
+        routine = [self.tools.routine_problem] if self.tools.routine_problem else []
+        return routine + self.unseen_log_problems()
+
     def mark_log_problems_seen(self) -> None:
         self._problems_seen = len(getattr(self.tools.store, "problems", []))
 

@@ -36,3 +36,4 @@ class CaregiverTools:
     walk: WalkControls
     export_to_usb: Callable[[], Path | None]  # the file written; None: no stick found
     clock: Callable[[], float] = field(default=time.monotonic)
+    routine_problem: str | None = None  # why the routine cannot be played, and the fix

@@ -46,8 +46,8 @@ class MenuPage(Page):
             items.append(("Acknowledge fault", "acknowledge", "primary"))
         if area.tools.walk.can_end:
             items.append(("End the walk", "end_walk", "primary"))
-        if area.unseen_log_problems():
-            items.append(("Session log problem", "page:problems", "primary"))
+        if area.problems_to_fix():
+            items.append(("Problems to fix", "page:problems", "primary"))
         top = layout.content.top + layout.title_px + 2 * layout.body_px
         return button_grid(layout, top, items + TOOLS)
 

@@ -1,4 +1,5 @@
-"""Session log problems: what the log could not do, in words, until the caregiver has seen it."""
+"""Problems to fix: a routine that cannot be played, and what the session log could not do,
+in words, until the caregiver has seen them."""
 
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ class ProblemsPage(Page):
 
     def draw(self, area: CaregiverArea, surface: pygame.Surface, layout: Layout) -> list[Button]:
         content = layout.content
-        y = draw_title(surface, layout, "Session log")
+        y = draw_title(surface, layout, "Problems to fix")
         rows = layout.button_row(2)
-        for message in area.unseen_log_problems()[-SHOWN:]:
+        for message in area.problems_to_fix()[:SHOWN]:
             room = pygame.Rect(content.left, y + layout.gap, content.width, rows[0].top - y)
             y = draw_text(surface, message, room, small_body_px(layout))
         return [Button(rows[0], "Back", "page:menu"), Button(rows[1], "Seen", "seen", "go")]
