@@ -301,7 +301,7 @@ def build_kiosk(
     pin = PinLock(data.caregiver_pin)
     if flags.script and not pin.has_pin:
         pin.set_pin(SCRIPT_PIN)
-    walk, flow = _build_walk(settings, safety, store, make_player, clock)
+    walk, flow = _build_walk(settings, safety, store, make_player, clock, data)
     show_panel = safety.simulation is not None and flags.windowed and not flags.headless
     display, rotation = _open_screen(settings, flags, display, show_panel)
     tools = CaregiverTools(
@@ -367,6 +367,7 @@ def _build_walk(
     store: SessionStore,
     make_player: Callable[[Routine], Any],
     clock: Callable[[], float],
+    data: DataFolder,
 ) -> tuple[WalkSession, KioskFlow]:
     recorder = SessionRecorder(store, clock=clock)
     routine, problem = load_routine_or_say_why(settings["routine.name"])
@@ -374,7 +375,7 @@ def _build_walk(
         monitor=safety.monitor,
         buzzer=safety.buzzer,
         recorder=recorder,
-        walkers=WalkerChoice(store),
+        walkers=WalkerChoice(store, data.chosen_walker),
         routine=routine,
         make_player=make_player,
         routine_problem=problem,

@@ -194,12 +194,15 @@ class KioskHarness:
         self.kiosk.store.close()
 
 
-def build_harness(folder: Path, size: tuple[int, int] = (800, 480), **values: Any) -> KioskHarness:
-    """Settings by key with '__' for the dot (routine__rewind_s=8)."""
+def build_harness(
+    folder: Path, size: tuple[int, int] = (800, 480), pin: str | None = TEST_PIN, **values: Any
+) -> KioskHarness:
+    """Settings by key with '__' for the dot (routine__rewind_s=8); `pin` None: no PIN yet."""
     data = DataFolder(folder).create()
     settings = {key.replace("__", "."): value for key, value in values.items()}
     live = LiveSettings(Settings(settings), data.settings_overrides)
-    PinLock(data.caregiver_pin).set_pin(TEST_PIN)
+    if pin is not None and not PinLock(data.caregiver_pin).has_pin:
+        PinLock(data.caregiver_pin).set_pin(pin)
     clock = VirtualClock(1000.0)
     kiosk = bootstrap.build_kiosk(
         live,

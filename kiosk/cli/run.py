@@ -12,8 +12,9 @@ from typing import Any
 
 from kiosk.cli.options import add_command
 from kiosk.paths import DataFolder
-from kiosk.settings import LiveSettings, load_settings, load_with_overrides
+from kiosk.settings import ConfigError, LiveSettings, load_settings, load_with_overrides
 from kiosk.sim.scripts import SCRIPTS
+from kiosk.wording import plural
 
 NO_DISPLAY_SCRIPT = "drift"
 WINDOW_SIZE = (1024, 600)  # a window's size unless --size says otherwise
@@ -65,14 +66,16 @@ def run(args: argparse.Namespace) -> int:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ["SDL_AUDIODRIVER"] = "dummy"
     data = _data_folder(args, scripted=flags.script is not None).create()
-    settings = LiveSettings(
-        load_with_overrides(args.config, data.settings_overrides), data.settings_overrides
-    )
+    try:
+        settings = LiveSettings(
+            load_with_overrides(args.config, data.settings_overrides), data.settings_overrides
+        )
+    except ConfigError as error:
+        return cannot_start(flags, "The settings cannot be used", str(error), CONFIG_FIX)
     try:
         kiosk = bootstrap.build_kiosk(settings, data, flags)
     except bootstrap.KioskBuildError as error:
-        print(f"balance-kiosk run: {error}", file=sys.stderr)
-        return 2
+        return cannot_start(flags, "The sensor or the buzzer cannot be set up", str(error), "")
     from kiosk.service.lifecycle import serve
 
     try:
@@ -83,6 +86,31 @@ def run(args: argparse.Namespace) -> int:
             _print_summary(kiosk)
         kiosk.close()
     return code
+
+
+CONFIG_FIX = "Correct it, then restart: sudo systemctl restart balance-kiosk"
+
+
+def cannot_start(flags: Any, title: str, message: str, fix: str) -> int:
+    """Say why the kiosk cannot start: on standard error (the journal), and on the screen
+    unless it is headless. Returns the exit status (2)."""
+    print(f"balance-kiosk run: {message}", file=sys.stderr)
+    if flags.headless or flags.script:
+        return 2
+    import pygame
+
+    from kiosk.screens.display import open_display
+    from kiosk.screens.problem import ProblemScreen
+    from kiosk.service.lifecycle import serve_problem
+
+    try:
+        display = open_display(flags.size, windowed=flags.windowed)
+    except pygame.error as error:
+        print(f"balance-kiosk run: no screen to show it on either ({error})", file=sys.stderr)
+        return 2
+    serve_problem(ProblemScreen(display, title, message, fix, flags.screenshots))
+    pygame.quit()
+    return 2
 
 
 def _flags(args: argparse.Namespace) -> Any:
@@ -137,9 +165,10 @@ def _print_summary(kiosk: Any) -> None:
     details = [store.session_detail(session_id) for session_id in kiosk.walk.sessions]
     for s in (d.session for d in details if d is not None):
         print(
-            f"session {s.id}: {s.minutes_walked:.1f} min walked, {s.reminders} reminders, "
+            f"session {s.id}: {s.minutes_walked:.1f} min walked, "
+            f"{plural(s.reminders, 'reminder')}, "
             f"longest out of reach {s.longest_out_of_reach_s:.1f} s, "
-            f"{s.faults} sensor faults, ended {s.ended_how}"
+            f"{plural(s.faults, 'sensor fault')}, ended {s.ended_how}"
         )
     for path in runner.shots:
         print(f"screenshot: {path}")

@@ -179,7 +179,7 @@ class KioskApp:
         if self.touch.corner_held(now) and not self.caregiver.open:
             if self.flow.screen is Screen.ROUTINE:
                 self.flow.press("pause", now)
-            self.caregiver.show()
+            self.caregiver.show(corner_press=True)
 
     def _press(self, point: tuple[int, int], now: float) -> None:
         if now - self._shown_at < TAP_GUARD_S:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,11 +76,14 @@ def _home(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[But
     bottom = start.top - layout.gap
     if len(view.profiles) > 1:
         names = dict(view.profiles)
-        name = names.get(view.profile_id, next(iter(names.values())))
         walker = pygame.Rect(
             area.left, bottom - layout.button_height, area.width, layout.button_height
         )
-        buttons.insert(0, Button(walker, f"Walking: {name}  (tap for next)", "profile:next"))
+        if view.profile_id in names:
+            label = f"Walking: {names[view.profile_id]}  (tap for next)"
+        else:  # nobody chosen yet: ask, never guess
+            label, buttons = "Who is walking? Tap to choose", []
+        buttons.insert(0, Button(walker, label, "profile:next"))
         bottom = walker.top - layout.gap
     title_px = fit_size(view.routine_title, area.width, 2, layout.title_px, 36, bold=True)
     y = draw_text(surface, view.routine_title, area, title_px, bold=True, centre=True)
@@ -309,7 +313,8 @@ def _sensor_fault(surface: pygame.Surface, layout: Layout, view: WalkerView) -> 
     lines = wrap(detail, text_font, room.width)
     fitting = max(1, room.height // text_font.get_linesize())
     if len(lines) > fitting:  # a small panel: the reason, shortened, is what matters
-        lines = wrap(f"Sensor: {view.status.fault or 'working again'}", text_font, room.width)
+        short = for_the_walker(view.status.fault) if view.status.fault else "working again"
+        lines = wrap(f"Sensor: {short}", text_font, room.width)
     draw_text(
         surface, "\n".join(lines[:fitting]), room, layout.body_px, theme.FAULT_TEXT, centre=True
     )
@@ -320,13 +325,18 @@ def _sensor_fault(surface: pygame.Surface, layout: Layout, view: WalkerView) -> 
     ]
 
 
+def for_the_walker(reason: str) -> str:
+    """A fault's reason without the codes meant for whoever repairs it ("(I2C error 121)")."""
+    return re.sub(r"\s*\((?:I2C )?error \d+\)", "", reason).strip()
+
+
 def _fault_detail(view: WalkerView) -> str:
     if view.loop_stopped:
         return "The safety check has stopped working. Hold the support until help comes."
     if view.status.fault is None:
         detail = "The sensor works again. A caregiver can let the routine go on."
     else:
-        detail = f"The distance sensor is not working: {view.status.fault}."
+        detail = f"The distance sensor is not working: {for_the_walker(view.status.fault)}."
         if view.fault_acknowledged:
             detail += " Acknowledged: the routine goes on when the sensor works again."
     if view.stop_pending:
