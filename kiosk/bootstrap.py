@@ -297,6 +297,7 @@ def build_kiosk(
     buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...)."""
     safety = safety or _safety_or_say_why(settings, flags)
     keep_rule_in_step(settings, safety.monitor)
+    settings.apply_now(("buzzer.volume",), lambda s: safety.buzzer.set_volume(s["buzzer.volume"]))
     store = store or SessionStore.open(data.create().sessions_db)
     pin = PinLock(data.caregiver_pin)
     if flags.script and not pin.has_pin:
@@ -313,7 +314,7 @@ def build_kiosk(
         walk=flow,
         export_to_usb=functools.partial(export_to_usb, store),
         clock=clock,
-        routine_problem=walk.routine_problem,
+        routine_problem=lambda: walk.routine_problem,
     )
     app = KioskApp(
         display=display,
@@ -386,6 +387,11 @@ def _build_walk(
         flow.timing = replace(flow.timing, rewind_s=s["routine.rewind_s"])
 
     settings.apply_now(("routine.rewind_s",), new_rewind)
+    settings.apply_now(
+        ("routine.name",),
+        lambda s: walk.use_routine(*load_routine_or_say_why(s["routine.name"])),
+        when="Used from the next walk.",
+    )
     cut_short = recent_cut_short_walk(store, routine)
     if cut_short is not None:
         log.warning(

@@ -693,3 +693,19 @@ def test_the_walker_is_never_asked_to_choose_the_caregiver_pin(tmp_path):
         assert any(b.action == "digit:1" for b in app.buttons)
     finally:
         app.close()
+
+
+def test_a_refused_setting_is_said_in_the_screens_words_and_stays_on_its_page(make_kiosk):
+    app = make_kiosk((1280, 720))
+    open_menu(app)
+    app.tap("page:settings")
+    for _ in range(80):  # the reach line up and up, past what the sensor can do
+        app.tap("adjust:safety.reach_mm,up")
+        if "allowed" in app.caregiver.message:
+            break
+    message = app.caregiver.message
+    assert "Arm's reach" in message and "1200" in message
+    assert "safety.reach_mm" not in message and "delete the line" not in message
+    if any(b.action == "more" for b in app.buttons):
+        app.tap("more")
+        assert app.caregiver.message == ""  # it does not follow onto the next page

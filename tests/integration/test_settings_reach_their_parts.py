@@ -214,6 +214,12 @@ LIVE = {
 }
 
 
+def test_every_setting_on_the_caregiver_screen_takes_effect_without_a_restart():
+    from kiosk.screens.caregiver.pages.settings_page import EDITABLE
+
+    assert set(EDITABLE) <= {*LIVE, "buzzer.volume", "routine.name"}
+
+
 @pytest.mark.parametrize("key", list(LIVE))
 def test_a_caregivers_change_reaches_the_running_part(key, tmp_path):
     value, read = LIVE[key]
@@ -225,9 +231,30 @@ def test_a_caregivers_change_reaches_the_running_part(key, tmp_path):
         close(kiosk)
 
 
-def test_a_change_no_part_takes_at_once_says_restart(tmp_path):
+def test_the_volume_changes_the_next_pulse(tmp_path):
+    kiosk = build_kiosk(tmp_path, **{"buzzer.kind": "tonal", "buzzer.volume": 10})
+    try:
+        assert "In use now" in kiosk.settings.save("buzzer.volume", 6)
+        pin = chirp_states(kiosk, 17)
+        assert [round(level, 3) for level in pulse_levels(pin.states)] == [0.3, 0.3]
+    finally:
+        close(kiosk)
+
+
+def test_another_routine_is_used_from_the_next_walk(tmp_path):
+    own = tmp_path / "my-routine"
+    shutil.copytree(find_routine("beginner").parent, own)
     kiosk = build_kiosk(tmp_path)
     try:
-        assert "Restart" in kiosk.settings.save("buzzer.volume", 7)
+        message = kiosk.settings.save("routine.name", str(own))
+        assert "next walk" in message and kiosk.walk.routine.folder == own
+    finally:
+        close(kiosk)
+
+
+def test_a_change_no_part_takes_at_once_says_when_it_will(tmp_path):
+    kiosk = build_kiosk(tmp_path)
+    try:
+        assert "next start" in kiosk.settings.save("sensor.period_ms", 50)
     finally:
         close(kiosk)

@@ -29,7 +29,7 @@ from kiosk.screens.caregiver.pages.weekly import WeeklyPage
 from kiosk.screens.caregiver.tools import CaregiverTools
 from kiosk.screens.layout import Layout
 from kiosk.screens.widgets import Button, draw_badge, draw_button, draw_text
-from kiosk.settings import ConfigError
+from kiosk.settings import ConfigError, for_people
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class CaregiverArea:
         try:
             self.message = self.tools.settings.save(key, value)
         except ConfigError as error:
-            self.message = str(error).split(": ", 1)[-1]
+            self.message = for_people(str(error))
         except OSError as error:
             self.message = f"Could not save the setting: {error.strerror or error}."
 
@@ -153,7 +153,8 @@ class CaregiverArea:
 
     def problems_to_fix(self) -> list[str]:
         """What a caregiver must fix: the routine that cannot be played, then the log's."""
-        routine = [self.tools.routine_problem] if self.tools.routine_problem else []
+        problem = self.tools.routine_problem()
+        routine = [problem] if problem else []
         return routine + self.unseen_log_problems()
 
     def mark_log_problems_seen(self) -> None:

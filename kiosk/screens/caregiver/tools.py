@@ -36,4 +36,5 @@ class CaregiverTools:
     walk: WalkControls
     export_to_usb: Callable[[], Path | None]  # the file written; None: no stick found
     clock: Callable[[], float] = field(default=time.monotonic)
-    routine_problem: str | None = None  # why the routine cannot be played, and the fix
+    # Why the routine cannot be played, and the fix; None when it can.
+    routine_problem: Callable[[], str | None] = lambda: None
