@@ -24,9 +24,11 @@ import pygame
 
 from hardware.buzzer import AlarmBuzzer, make_buzzer_output
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker
+from hardware.nurse_call import NoNurseCall, NurseCallOutput
 from hardware.pins import mock_pin_factory, output_line
 from hardware.tof_sensor import TofSensor
 from kiosk.access.pin_lock import PinLock
+from kiosk.link.escalation import Escalation
 from kiosk.log.export import export_to_usb
 from kiosk.log.store import SessionStore
 from kiosk.paths import DataFolder
@@ -164,6 +166,8 @@ class SafetyParts:
     monitor: SafetyMonitor
     buzzer: Any  # an AlarmBuzzer, or a stand-in with its methods (replay: NullAlarm)
     sensor_parts: SensorParts
+    escalation: Escalation
+    nurse_call: Any  # a NurseCallOutput, or NoNurseCall where none is wired
 
     @property
     def simulation(self) -> Simulation | None:
@@ -176,13 +180,17 @@ class SafetyParts:
         log.info("self-test: %s", result.message)
         self.monitor.arm() if armed else self.monitor.disarm()
         self.monitor.start()
+        self.escalation.start()
         return result
 
     def close(self) -> None:
         """Silence first: a stop must not beep, and the buzzer's watchdog must not see the
-        safety thread's end as a hang."""
+        safety thread's end as a hang. The nurse-call line is released last: in the
+        fail-safe wiring a stopped kiosk reads as a call, as facility equipment expects."""
+        self.escalation.stop()
         self.buzzer.close()
         self.monitor.stop(timeout=0.5)
+        self.nurse_call.close()
 
 
 def build_safety(
@@ -201,7 +209,17 @@ def build_safety(
         alarm = AlarmBuzzer(build_buzzer_output(settings, parts.pin_factory))
     config = SafetyConfig.from_settings(settings)
     monitor = SafetyMonitor(parts.sensor, alarm, config, clock=clock, sleep=sleep)
-    return SafetyParts(monitor, alarm, parts)
+    nurse_call = build_nurse_call(settings, parts.pin_factory)
+    escalation = Escalation(monitor, alarm, nurse_call, settings["escalation.after_s"], clock=clock)
+    return SafetyParts(monitor, alarm, parts, escalation, nurse_call)
+
+
+def build_nurse_call(settings: Mapping[str, Any], pin_factory: Any = None) -> Any:
+    """The nurse-call relay's output, or a stand-in when none is wired."""
+    pin = settings["nurse_call.pin"]
+    if pin < 0:
+        return NoNurseCall()
+    return NurseCallOutput(pin, settings["nurse_call.mode"], pin_factory)
 
 
 def build_replay(settings: Mapping[str, Any], start_s: float = 0.0) -> tuple[SafetyParts, Any]:
@@ -226,10 +244,18 @@ def build_replay(settings: Mapping[str, Any], start_s: float = 0.0) -> tuple[Saf
     return parts, clock
 
 
-def keep_rule_in_step(settings: Any, monitor: SafetyMonitor) -> None:
-    """A caregiver's change to the reach line reaches the running monitor at once."""
+def keep_rule_in_step(settings: Any, safety: SafetyParts) -> None:
+    """A caregiver's change to the reach line, the volume or the call delay reaches the
+    running parts at once."""
     keys = ("safety.reach_mm", "safety.margin_mm", "safety.alarm_delay_readings")
+    monitor = safety.monitor
     settings.apply_now(keys, lambda s: monitor.set_rule(SafetyConfig.from_settings(s).rule))
+    settings.apply_now(("buzzer.volume",), lambda s: safety.buzzer.set_volume(s["buzzer.volume"]))
+
+    def new_delay(s: Any) -> None:
+        safety.escalation.after_s = s["escalation.after_s"]
+
+    settings.apply_now(("escalation.after_s",), new_delay)
 
 
 @dataclass(frozen=True)
@@ -296,8 +322,7 @@ def build_kiosk(
     """The whole kiosk, ready for `serve`. Raises KioskBuildError when the sensor or the
     buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...)."""
     safety = safety or _safety_or_say_why(settings, flags)
-    keep_rule_in_step(settings, safety.monitor)
-    settings.apply_now(("buzzer.volume",), lambda s: safety.buzzer.set_volume(s["buzzer.volume"]))
+    keep_rule_in_step(settings, safety)
     store = store or SessionStore.open(data.create().sessions_db)
     pin = PinLock(data.caregiver_pin)
     if flags.script and not pin.has_pin:
@@ -315,6 +340,7 @@ def build_kiosk(
         export_to_usb=functools.partial(export_to_usb, store),
         clock=clock,
         routine_problem=lambda: walk.routine_problem,
+        escalation=safety.escalation,
     )
     app = KioskApp(
         display=display,
@@ -326,6 +352,7 @@ def build_kiosk(
         buzzer=safety.buzzer,
         caregiver=CaregiverArea(tools),
         simulator=_simulator(safety.simulation, display, rotation, show_panel),
+        escalation=safety.escalation,
         clock=clock,
     )
     return _finish_wiring(settings, data, safety, store, pin, flow, walk, app, flags, clock)
@@ -356,6 +383,7 @@ def _finish_wiring(
     # The log hears each safety event after the screens (the screens pause the video).
     safety.monitor.add_listener(walk.recorder.on_safety)
     safety.monitor.add_reading_listener(walk.recorder.on_reading)
+    safety.escalation.add_listener(walk.recorder.on_call)
     runner = _script_runner(flags, safety.simulation, clock)
     if runner is not None:
         app.hooks.append(runner)

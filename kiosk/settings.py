@@ -235,6 +235,34 @@ SCHEMA: tuple[Setting, ...] = (
         label="Rewind after a pause",
         help="How many seconds the video goes back when the walker returns.",
     ),
+    Setting(
+        "escalation.after_s",
+        20,
+        unit="s",
+        minimum=5,
+        maximum=120,
+        step=5,
+        label="Call for help after",
+        why_limited="calls must be few and meaningful, and never late",
+        help="How long the walker may be out of reach, or the sensor out of order, during a "
+        "walk before help is called (the nurse call, and the broker when set up).",
+    ),
+    Setting(
+        "nurse_call.pin",
+        -1,
+        minimum=-1,
+        maximum=27,
+        help="The GPIO pin (BCM) driving the nurse-call relay or optocoupler; -1 when none "
+        "is wired.",
+    ),
+    Setting(
+        "nurse_call.mode",
+        "normally_closed",
+        choices=("normally_closed", "normally_open"),
+        help="'normally_closed' (fail-safe, as facility equipment prefers): the contact is "
+        "closed while all is well and opens on a call, a crash, a power cut or a stop; "
+        "'normally_open': it closes on a call only.",
+    ),
 )
 
 _BY_KEY = {s.key: s for s in SCHEMA}
@@ -282,7 +310,23 @@ def _unknown_key(key: str, source: str) -> str:
     return f"{source}: unknown setting {key!r}.{hint} Known settings are listed in the README."
 
 
+def _check_pins(values: Mapping[str, Any], source: str) -> None:
+    nurse = values["nurse_call.pin"]
+    if nurse < 0:
+        return
+    taken = {2: "the sensor's I2C lines", 3: "the sensor's I2C lines"}
+    taken[values["buzzer.pin"]] = "buzzer.pin"
+    if values["sensor.xshut_pin"] >= 0:
+        taken[values["sensor.xshut_pin"]] = "sensor.xshut_pin"
+    if nurse in taken:
+        raise ConfigError(
+            f"{source}: nurse_call.pin = {nurse} is already used by {taken[nurse]}; wire the "
+            f"nurse-call relay to a free GPIO and set it here, or use -1 when none is wired."
+        )
+
+
 def _check_together(values: Mapping[str, Any], source: str) -> None:
+    _check_pins(values, source)
     xshut, buzzer = values["sensor.xshut_pin"], values["buzzer.pin"]
     if xshut in (2, 3) or xshut == buzzer:
         used = "the sensor's I2C lines (GPIO 2 and 3)" if xshut in (2, 3) else "buzzer.pin"

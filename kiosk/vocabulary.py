@@ -21,6 +21,9 @@ class EventKind(StrEnum):
     RESUME = "resume"
     CHAPTER = "chapter"  # the video reached a new chapter
     STOP = "stop"  # the session ended before the routine did
+    HELP_REQUESTED = "help_requested"  # the walker tapped "Call for help" (and confirmed)
+    ESCALATED = "escalated"  # help was called: nurse call, broker, screen
+    ACKNOWLEDGED = "acknowledged"  # a caregiver answered the call
 
 
 class Ending(StrEnum):
@@ -47,6 +50,9 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.RESUME: "resumed",
     EventKind.CHAPTER: "chapter",
     EventKind.STOP: "stop pressed",
+    EventKind.HELP_REQUESTED: "help requested by the walker",
+    EventKind.ESCALATED: "help called",
+    EventKind.ACKNOWLEDGED: "call answered by a caregiver",
 }
 
 ENDING_LABELS: dict[Ending, str] = {

@@ -76,6 +76,12 @@ class SessionRecorder:
                 self._reminders += 1
         self.store.record_event(session, str(event.kind), event.reason, event.distance_mm)
 
+    def on_call(self, kind: EventKind, words: str) -> None:
+        """Call-for-help listener: help asked, called and answered, in the open session."""
+        session = self._session
+        if session is not None:
+            self.store.record_event(session, kind, words)
+
     def on_reading(self, t: float, distance_mm: int | None) -> None:
         """Safety-thread listener: distance samples at 5 Hz."""
         session = self._session

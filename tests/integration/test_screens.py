@@ -709,3 +709,39 @@ def test_a_refused_setting_is_said_in_the_screens_words_and_stays_on_its_page(ma
     if any(b.action == "more" for b in app.buttons):
         app.tap("more")
         assert app.caregiver.message == ""  # it does not follow onto the next page
+
+
+def test_call_for_help_takes_a_second_tap_and_the_screen_says_help_is_coming(make_kiosk):
+    app = make_kiosk(nurse_call__pin=22)
+    nurse = app.sim.pin_factory.pin(22)
+    through_to_walking(app)
+    app.tap("help")
+    assert app.kiosk.safety.escalation.call is None  # one tap asks for another, nothing more
+    assert any(b.label == "Tap again to call help" for b in app.buttons)
+    app.tap("help")
+    call = app.kiosk.safety.escalation.call
+    assert call is not None and call.cause == "help button"
+    assert not nurse.state  # normally closed: the contact opens on a call
+    app.frame()
+    assert any(b.label == "Help called" for b in app.buttons)
+    banner = {app.logical.get_at((x, 30))[:3] for x in range(20, 200)}
+    assert theme.PRIMARY in banner
+    open_menu(app)
+    app.tap("answer")
+    assert app.kiosk.safety.escalation.call is None and nurse.state
+    app.store.flush()
+    kinds = [e.kind for e in app.store.session_detail(app.kiosk.walk.sessions[-1]).events]
+    assert [k for k in kinds if k in ("help_requested", "escalated", "acknowledged")] == [
+        "help_requested",
+        "escalated",
+        "acknowledged",
+    ]
+
+
+def test_a_first_tap_on_call_for_help_is_forgotten_after_a_while(make_kiosk):
+    app = make_kiosk()
+    through_to_walking(app)
+    app.tap("help")
+    app.test_clock.now += 6  # the second tap comes too late: a fresh first tap
+    app.tap("help")
+    assert app.kiosk.safety.escalation.call is None

@@ -38,3 +38,4 @@ class CaregiverTools:
     clock: Callable[[], float] = field(default=time.monotonic)
     # Why the routine cannot be played, and the fix; None when it can.
     routine_problem: Callable[[], str | None] = lambda: None
+    escalation: Any = None  # calls for help: answered from the menu
