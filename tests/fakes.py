@@ -6,9 +6,13 @@ process boundary); the kiosk itself is always built by kiosk/bootstrap.py.
 
 from __future__ import annotations
 
+import functools
 import os
+import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -16,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pygame
+import pytest
 
 from hardware.clock import VirtualClock
 from hardware.tof_sensor import Reading
@@ -66,6 +71,47 @@ def run_cli(
         [sys.executable, "-m", "kiosk.cli", *map(str, args)],
         cwd=cwd,
         env=environment,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )
+
+
+# -- file systems of their own: a full or read-only USB stick, a full disk -----------------
+
+
+@functools.cache
+def _private_mounts_allowed() -> bool:
+    if shutil.which("unshare") is None or shutil.which("mount") is None:
+        return False
+    with tempfile.TemporaryDirectory() as folder:
+        probe = f"mount -t tmpfs -o size=4k probe {shlex.quote(folder)}"
+        result = subprocess.run(
+            ["unshare", "--map-root-user", "--mount", "sh", "-c", probe],
+            capture_output=True,
+            timeout=30,
+        )
+    return result.returncode == 0
+
+
+def run_python_with_mounts(
+    code: str, mounts: Mapping[Path, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Python `code` in a process of its own that sees a fresh tmpfs on each folder, mounted
+    with the options given ("size=64k", "ro"): a real small stick or a real read-only one,
+    which no other process sees. Skips the test where the machine allows no private mounts
+    (no `unshare`, or user namespaces turned off)."""
+    if not _private_mounts_allowed():
+        pytest.skip("this machine allows no private mounts (unshare --map-root-user --mount)")
+    steps = [
+        f"mount -t tmpfs -o {shlex.quote(options)} test-stick {shlex.quote(str(folder))}"
+        for folder, options in mounts.items()
+    ]
+    script = " && ".join([*steps, 'exec "$0" -c "$1"'])
+    return subprocess.run(
+        ["unshare", "--map-root-user", "--mount", "sh", "-c", script, sys.executable, code],
+        cwd=REPO,
         capture_output=True,
         text=True,
         encoding="utf-8",
