@@ -8,6 +8,12 @@ CSV comes in three tables, because a spreadsheet holds one table per file:
   when reminders and pauses happened within a session.
 * ``samples``: the raw distance readings, for whoever analyses the sensor data.
 
+Text a person typed (a walker's name) or a routine gave (a chapter's title) is written so that
+a spreadsheet shows it and never runs it: a cell that begins with =, +, -, @, a tab or a
+carriage return, or has such a part after a semicolon (where a spreadsheet splits on
+semicolons), gets an apostrophe in front of that part ('=Anna), and a lone carriage return
+becomes a line break, which the CSV quotes. JSON keeps the text as it is.
+
 JSON holds the sessions with their events nested (not the samples, which would dwarf them).
 Times are local. The sessions table splits them into date, start_time and end_time, which
 spreadsheets read directly, plus the utc_offset that keeps them unambiguous; events, samples and
@@ -76,6 +82,23 @@ EVENT_COLUMNS = (
 SAMPLE_COLUMNS = ("session_id", "time", "seconds_into_session", "distance_mm")
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str | None) -> str | None:
+    """`text` for a CSV cell that a spreadsheet shows as text and never runs as a formula."""
+    if not text:
+        return text
+    if ";" in text:
+        parts = text.split(";")
+        text = ";".join("'" + p if p.startswith(_FORMULA_STARTS) else p for p in parts)
+    elif text.startswith(_FORMULA_STARTS):
+        text = "'" + text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 class ExportError(Exception):
     """An export could not be written; the message, written for a caregiver, says what went
     wrong and what to do. The caregiver screen shows it as it is."""
@@ -134,7 +157,8 @@ def iso(ms: int | None, tz: tzinfo | None = None) -> str:
 
 
 def session_row(s: SessionSummary, tz: tzinfo | None = None) -> tuple:
-    """One session in SESSION_COLUMNS order (local date and times, then the offset)."""
+    """One session in SESSION_COLUMNS order (local date and times, then the offset), its text
+    made safe for a spreadsheet."""
     y, mo, d, h, mi, sec, off = _parts(s.started_at, tz)
     end = ""
     if s.ended_at is not None:
@@ -142,12 +166,12 @@ def session_row(s: SessionSummary, tz: tzinfo | None = None) -> tuple:
         end = f"{eh:02d}:{emi:02d}:{esec:02d}"
     return (
         s.id,
-        s.profile_name,
+        spreadsheet_text(s.profile_name),
         f"{y:04d}-{mo:02d}-{d:02d}",
         f"{h:02d}:{mi:02d}:{sec:02d}",
         end,
         _offset(off),
-        s.routine,
+        spreadsheet_text(s.routine),
         s.level,
         s.ended_how or "open",
         "yes" if s.completed else "no",
@@ -229,11 +253,11 @@ def _events_csv(
     writer.writerow(EVENT_COLUMNS)
     count = 0
     for s, events in iter_events(conn, profile_id=profile_id, since_ms=since_ms):
+        profile = spreadsheet_text(s.profile_name)
         for e in events:
             offset = round((e.t - s.started_at) / 1000, 1)
-            writer.writerow(
-                (s.id, s.profile_name, iso(e.t, tz), offset, e.kind, e.detail, e.distance_mm)
-            )
+            detail = spreadsheet_text(e.detail)
+            writer.writerow((s.id, profile, iso(e.t, tz), offset, e.kind, detail, e.distance_mm))
             count += 1
     return count
 
