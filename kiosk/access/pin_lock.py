@@ -1,6 +1,8 @@
 """The caregiver PIN: kept only as a salted scrypt hash; five wrong tries lock it for 5 minutes.
 
 The lockout is stored with the hash, so turning the kiosk off and on does not reset it.
+Checking a PIN needs no free space: the right PIN is always accepted, wrong tries are counted
+in memory and saved when the disk allows (a failed save is logged, never raised).
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 class PinError(ValueError):
     """A PIN that cannot be used; the message says what a PIN must look like."""
+
+
+class PinNotSavedError(PinError):
+    """A new PIN that could not be written to disk; the PIN stays as it was."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class PinLock:
         self.path = path
         self._clock = clock
         self._state = self._load()
+        self._unsaved = False  # tries counted in memory that the file does not have yet
 
     @property
     def has_pin(self) -> bool:
@@ -63,20 +70,34 @@ class PinLock:
         if not (pin.isdigit() and 4 <= len(pin) <= 8):
             raise PinError("A PIN is 4 to 8 digits.")
         salt = secrets.token_bytes(16)
-        self._state = {
-            "algorithm": "scrypt",
-            **_SCRYPT,
-            "salt": salt.hex(),
-            "hash": _hash(pin, salt, **_SCRYPT).hex(),
-            "failures": 0,
-            "locked_until": 0.0,
-        }
-        self._save()
+        before, self._state = (
+            self._state,
+            {
+                "algorithm": "scrypt",
+                **_SCRYPT,
+                "salt": salt.hex(),
+                "hash": _hash(pin, salt, **_SCRYPT).hex(),
+                "failures": 0,
+                "locked_until": 0.0,
+            },
+        )
+        try:
+            self._save()
+        except OSError as error:
+            self._state = before
+            log.error("cannot save the caregiver PIN to %s: %s", self.path, error)
+            reason = (error.strerror or "it cannot be written").lower()
+            raise PinNotSavedError(
+                f"The new PIN could not be saved ({reason}), so the PIN is as it was. "
+                "Free some space on the kiosk or check its data folder, then try again."
+            ) from error
+        self._unsaved = False
 
     def locked_for(self) -> float:
         return max(0.0, float(self._state.get("locked_until", 0.0)) - self._clock())
 
     def check(self, pin: str) -> PinCheck:
+        """Whether `pin` opens the area. Never raises for a disk problem."""
         locked = self.locked_for()
         if locked > 0:
             return PinCheck(False, 0, locked)
@@ -86,19 +107,20 @@ class PinLock:
         expected = bytes.fromhex(state["hash"])
         given = _hash(pin, bytes.fromhex(state["salt"]), state["n"], state["r"], state["p"])
         if hmac.compare_digest(given, expected):
-            state["failures"] = 0
-            self._save()
+            if state.get("failures") or self._unsaved:
+                state["failures"] = 0
+                self._save_if_possible()
             return PinCheck(True)
         state["failures"] = int(state.get("failures", 0)) + 1
         if state["failures"] >= MAX_TRIES:
             state["failures"] = 0
             state["locked_until"] = self._clock() + LOCKOUT_S
-            self._save()
             log.warning(
                 "caregiver PIN locked for %.0f s after %d wrong tries", LOCKOUT_S, MAX_TRIES
             )
+            self._save_if_possible()
             return PinCheck(False, 0, LOCKOUT_S)
-        self._save()
+        self._save_if_possible()
         return PinCheck(False, MAX_TRIES - state["failures"])
 
     def _load(self) -> dict:
@@ -115,12 +137,41 @@ class PinLock:
             return {}
         return state if isinstance(state, dict) and "salt" in state else {}
 
+    def _save_if_possible(self) -> None:
+        try:
+            self._save()
+        except OSError as error:
+            self._unsaved = True
+            log.warning(
+                "cannot save the caregiver PIN's tries to %s (%s); they are kept in memory "
+                "and saved when the disk allows",
+                self.path,
+                error,
+            )
+        else:
+            self._unsaved = False
+
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            json.dump(self._state, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, self.path)
+        _write_private(self.path, json.dumps(self._state).encode())
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """`data` as `path`, whole or not at all, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(temporary, flags, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(temporary, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import stat
+import textwrap
 
 import pytest
+from fakes import run_python_with_mounts
 
 from kiosk.access.pin_lock import LOCKOUT_S, PinError, PinLock
 
@@ -65,3 +67,57 @@ def test_a_corrupt_pin_file_is_kept_aside_and_a_new_pin_can_be_set(tmp_path):
     assert (tmp_path / "pin.unreadable").read_text() == "{not json"
     lock.set_pin("1357")
     assert lock.check("1357").ok
+
+
+# -- a full disk ----------------------------------------------------------------------------
+
+PIN_ON_A_FULL_DISK = """
+import json, logging, os, sys
+from pathlib import Path
+from kiosk.access.pin_lock import PinLock
+
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+data = Path(sys.argv[1])
+path = data / "caregiver_pin.json"
+PinLock(path).set_pin("2468")
+filler = os.open(data / "filler", os.O_WRONLY | os.O_CREAT)
+try:
+    while True:
+        os.write(filler, bytes(4096))
+except OSError:
+    os.close(filler)
+lock = PinLock(path)
+seen = {"wrong": [lock.check("1111").tries_left for _ in range(2)]}
+seen["right"] = lock.check("2468").ok
+try:
+    lock.set_pin("1357")
+except Exception as error:
+    seen["new_pin"] = str(error)
+seen["old_pin_still"] = lock.check("2468").ok
+seen["wrong_again"] = [lock.check("0000").tries_left for _ in range(2)]
+os.unlink(data / "filler")  # space again
+seen["wrong_with_space"] = lock.check("0000").tries_left
+seen["saved_failures"] = json.loads(path.read_text())["failures"]
+seen["files"] = sorted(os.listdir(data))
+print(json.dumps(seen))
+"""
+
+
+def test_a_full_disk_never_keeps_the_right_pin_out(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    code = f"import sys; sys.argv = ['x', {str(data)!r}]\n" + textwrap.dedent(PIN_ON_A_FULL_DISK)
+    result = run_python_with_mounts(code, {data: "size=64k"})
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["wrong"] == [4, 3]  # counted in memory
+    assert seen["right"] is True
+    assert seen["wrong_again"] == [4, 3]
+    assert seen["new_pin"].startswith("The new PIN could not be saved")
+    assert "Errno" not in seen["new_pin"]
+    assert seen["old_pin_still"] is True
+    assert seen["wrong_with_space"] == 2  # 2 in memory, unsaved, and this one
+    assert seen["saved_failures"] == 3
+    assert seen["files"] == ["caregiver_pin.json"]  # no temporary file left behind
+    assert "cannot save the caregiver PIN's tries" in result.stderr
+    assert "Traceback" not in result.stderr
