@@ -1,6 +1,8 @@
 """The caregiver PIN: kept only as a salted scrypt hash; five wrong tries lock it for 5 minutes.
 
-The lockout is stored with the hash, so turning the kiosk off and on does not reset it.
+The lockout is stored with the hash, so turning the kiosk off and on does not end it. Within a
+run it is timed on the monotonic clock; the stored end is a wall-clock time, trusted at most
+LOCKOUT_S ahead, so a clock set back never makes a lockout longer.
 Checking a PIN needs no free space: the right PIN is always accepted, wrong tries are counted
 in memory and saved when the disk allows (a failed save is logged, never raised).
 """
@@ -56,11 +58,23 @@ def _hash(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 
 class PinLock:
-    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+    """The caregiver PIN in the data folder. `clock` times lockouts within a run (monotonic);
+    `wall_clock` stores them across restarts."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self.path = path
         self._clock = clock
-        self._state = self._load()
+        self._wall_clock = wall_clock
         self._unsaved = False  # tries counted in memory that the file does not have yet
+        self._locked_until = 0.0  # on self._clock; 0: not locked
+        self._state = self._load()
+        self._resume_lockout(float(self._state.get("locked_until", 0.0)))
 
     @property
     def has_pin(self) -> bool:
@@ -78,13 +92,13 @@ class PinLock:
                 "salt": salt.hex(),
                 "hash": _hash(pin, salt, **_SCRYPT).hex(),
                 "failures": 0,
-                "locked_until": 0.0,
             },
         )
+        locked_before, self._locked_until = self._locked_until, 0.0
         try:
             self._save()
         except OSError as error:
-            self._state = before
+            self._state, self._locked_until = before, locked_before
             log.error("cannot save the caregiver PIN to %s: %s", self.path, error)
             reason = (error.strerror or "it cannot be written").lower()
             raise PinNotSavedError(
@@ -94,7 +108,10 @@ class PinLock:
         self._unsaved = False
 
     def locked_for(self) -> float:
-        return max(0.0, float(self._state.get("locked_until", 0.0)) - self._clock())
+        """Seconds until PINs are checked again; 0 when they are now."""
+        if not self._locked_until:
+            return 0.0
+        return max(0.0, self._locked_until - self._clock())
 
     def check(self, pin: str) -> PinCheck:
         """Whether `pin` opens the area. Never raises for a disk problem."""
@@ -103,6 +120,7 @@ class PinLock:
             return PinCheck(False, 0, locked)
         if not self.has_pin:
             return PinCheck(False, MAX_TRIES)
+        self._locked_until = 0.0
         state = self._state
         expected = bytes.fromhex(state["hash"])
         given = _hash(pin, bytes.fromhex(state["salt"]), state["n"], state["r"], state["p"])
@@ -114,7 +132,7 @@ class PinLock:
         state["failures"] = int(state.get("failures", 0)) + 1
         if state["failures"] >= MAX_TRIES:
             state["failures"] = 0
-            state["locked_until"] = self._clock() + LOCKOUT_S
+            self._locked_until = self._clock() + LOCKOUT_S
             log.warning(
                 "caregiver PIN locked for %.0f s after %d wrong tries", LOCKOUT_S, MAX_TRIES
             )
@@ -137,6 +155,21 @@ class PinLock:
             return {}
         return state if isinstance(state, dict) and "salt" in state else {}
 
+    def _resume_lockout(self, locked_until_wall: float) -> None:
+        """A stored lockout, never more than LOCKOUT_S from now whatever the clock says."""
+        ahead = locked_until_wall - self._wall_clock()
+        if ahead <= 0:
+            return
+        self._locked_until = self._clock() + min(ahead, LOCKOUT_S)
+        if ahead > LOCKOUT_S:
+            log.warning(
+                "the caregiver PIN lockout ends %.0f s from now by the stored time; the clock "
+                "was set back? Locked for %.0f s instead",
+                ahead,
+                LOCKOUT_S,
+            )
+            self._save_if_possible()  # so that the next start does not lock afresh
+
     def _save_if_possible(self) -> None:
         try:
             self._save()
@@ -152,7 +185,9 @@ class PinLock:
             self._unsaved = False
 
     def _save(self) -> None:
-        _write_private(self.path, json.dumps(self._state).encode())
+        remaining = self.locked_for()
+        end = self._wall_clock() + remaining if remaining else 0.0
+        _write_private(self.path, json.dumps({**self._state, "locked_until": end}).encode())
 
 
 def _write_private(path: Path, data: bytes) -> None:

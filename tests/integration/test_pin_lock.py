@@ -1,4 +1,5 @@
-"""The caregiver PIN: hashed, never stored in clear, locked after five wrong tries."""
+"""The caregiver PIN: hashed, never stored in clear, locked after five wrong tries; a full
+disk never locks caregivers out, and a clock set back never lengthens a lockout."""
 
 from __future__ import annotations
 
@@ -9,11 +10,29 @@ import textwrap
 import pytest
 from fakes import run_python_with_mounts
 
+from hardware.clock import VirtualClock
 from kiosk.access.pin_lock import LOCKOUT_S, PinError, PinLock
 
+YEAR_S = 365 * 24 * 3600.0
 
-def test_pin_is_stored_only_as_a_salted_hash(tmp_path, clock):
-    lock = PinLock(tmp_path / "pin.json", clock=clock)
+
+@pytest.fixture
+def wall() -> VirtualClock:
+    """The wall clock (time.time), which anyone can set."""
+    return VirtualClock(1_800_000_000.0)
+
+
+def lock_at(path, clock, wall) -> PinLock:
+    return PinLock(path, clock=clock, wall_clock=wall)
+
+
+def sleep(seconds: float, *clocks: VirtualClock) -> None:
+    for clock in clocks:
+        clock.sleep(seconds)
+
+
+def test_pin_is_stored_only_as_a_salted_hash(tmp_path, clock, wall):
+    lock = lock_at(tmp_path / "pin.json", clock, wall)
     assert not lock.has_pin
     lock.set_pin("2468")
     text = (tmp_path / "pin.json").read_text()
@@ -21,14 +40,15 @@ def test_pin_is_stored_only_as_a_salted_hash(tmp_path, clock):
     state = json.loads(text)
     assert state["algorithm"] == "scrypt" and len(bytes.fromhex(state["salt"])) == 16
     assert stat.S_IMODE((tmp_path / "pin.json").stat().st_mode) == 0o600
-    other = PinLock(tmp_path / "other.json", clock=clock)
+    other = lock_at(tmp_path / "other.json", clock, wall)
     other.set_pin("2468")
     assert json.loads((tmp_path / "other.json").read_text())["hash"] != state["hash"]
-    assert PinLock(tmp_path / "pin.json", clock=clock).check("2468").ok
+    assert lock_at(tmp_path / "pin.json", clock, wall).check("2468").ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.json", "pin.json"]
 
 
-def test_five_wrong_tries_lock_for_five_minutes_even_after_a_restart(tmp_path, clock):
-    lock = PinLock(tmp_path / "pin.json", clock=clock)
+def test_five_wrong_tries_lock_for_five_minutes_even_after_a_restart(tmp_path, clock, wall):
+    lock = lock_at(tmp_path / "pin.json", clock, wall)
     lock.set_pin("2468")
     results = [lock.check("1111") for _ in range(4)]
     assert [r.tries_left for r in results] == [4, 3, 2, 1]
@@ -36,16 +56,16 @@ def test_five_wrong_tries_lock_for_five_minutes_even_after_a_restart(tmp_path, c
     locked = lock.check("1111")
     assert not locked.ok and locked.locked_for_s == LOCKOUT_S
     assert "Try again in 5:00" in locked.message
-    restarted = PinLock(tmp_path / "pin.json", clock=clock)
+    restarted = lock_at(tmp_path / "pin.json", VirtualClock(5.0), wall)  # a new boot
     assert not restarted.check("2468").ok  # even the right PIN waits
-    clock.sleep(LOCKOUT_S - 1)
+    sleep(LOCKOUT_S - 1, restarted._clock, wall)
     assert not restarted.check("2468").ok
-    clock.sleep(2)
+    sleep(2, restarted._clock, wall)
     assert restarted.check("2468").ok
 
 
-def test_a_right_pin_resets_the_count(tmp_path, clock):
-    lock = PinLock(tmp_path / "pin.json", clock=clock)
+def test_a_right_pin_resets_the_count(tmp_path, clock, wall):
+    lock = lock_at(tmp_path / "pin.json", clock, wall)
     lock.set_pin("2468")
     for _ in range(4):
         lock.check("0000")
@@ -57,6 +77,7 @@ def test_a_right_pin_resets_the_count(tmp_path, clock):
 def test_pins_must_be_4_to_8_digits(tmp_path, pin):
     with pytest.raises(PinError, match="4 to 8 digits"):
         PinLock(tmp_path / "pin.json").set_pin(pin)
+    assert not (tmp_path / "pin.json").exists()
 
 
 def test_a_corrupt_pin_file_is_kept_aside_and_a_new_pin_can_be_set(tmp_path):
@@ -67,6 +88,37 @@ def test_a_corrupt_pin_file_is_kept_aside_and_a_new_pin_can_be_set(tmp_path):
     assert (tmp_path / "pin.unreadable").read_text() == "{not json"
     lock.set_pin("1357")
     assert lock.check("1357").ok
+
+
+# -- the clock ------------------------------------------------------------------------------
+
+
+def test_a_clock_set_back_after_a_lockout_never_makes_it_longer(tmp_path, clock, wall):
+    path = tmp_path / "pin.json"
+    lock = lock_at(path, clock, wall)
+    lock.set_pin("2468")
+    for _ in range(5):
+        lock.check("0000")
+    wall.now -= YEAR_S  # someone sets the clock back a year
+    assert lock.locked_for() == LOCKOUT_S  # within the run: the monotonic clock counts
+    sleep(LOCKOUT_S, clock, wall)
+    assert lock.check("2468").ok
+
+    for _ in range(5):
+        lock.check("0000")
+    wall.now -= YEAR_S  # and again, then the kiosk restarts
+    boot = VirtualClock(3.0)
+    restarted = lock_at(path, boot, wall)
+    assert 0 < restarted.locked_for() <= LOCKOUT_S
+    sleep(LOCKOUT_S, boot, wall)
+    assert restarted.check("2468").ok
+
+    for _ in range(5):
+        restarted.check("0000")
+    wall.now -= YEAR_S
+    lock_at(path, VirtualClock(0.0), wall)  # restarted, and restarted again after 5 minutes:
+    sleep(LOCKOUT_S, wall)
+    assert lock_at(path, VirtualClock(0.0), wall).check("2468").ok  # the lockout has ended
 
 
 # -- a full disk ----------------------------------------------------------------------------
