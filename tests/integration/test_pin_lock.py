@@ -1,9 +1,11 @@
 """The caregiver PIN: hashed, never stored in clear, locked after five wrong tries; a full
-disk never locks caregivers out, and a clock set back never lengthens a lockout."""
+disk never locks caregivers out, a clock set back never lengthens a lockout, and a damaged
+PIN file is reported, never taken for "no PIN"."""
 
 from __future__ import annotations
 
 import json
+import logging
 import stat
 import textwrap
 
@@ -33,7 +35,7 @@ def sleep(seconds: float, *clocks: VirtualClock) -> None:
 
 def test_pin_is_stored_only_as_a_salted_hash(tmp_path, clock, wall):
     lock = lock_at(tmp_path / "pin.json", clock, wall)
-    assert not lock.has_pin
+    assert not lock.has_pin and lock.damaged is None
     lock.set_pin("2468")
     text = (tmp_path / "pin.json").read_text()
     assert "2468" not in text
@@ -73,21 +75,13 @@ def test_a_right_pin_resets_the_count(tmp_path, clock, wall):
     assert lock.check("0000").tries_left == 4
 
 
-@pytest.mark.parametrize("pin", ["123", "123456789", "12a4", ""])
+@pytest.mark.parametrize(
+    "pin", ["123", "123456789", "12a4", "", "١٢٣٤", "１２３４", "+123", "12 4"]
+)
 def test_pins_must_be_4_to_8_digits(tmp_path, pin):
     with pytest.raises(PinError, match="4 to 8 digits"):
         PinLock(tmp_path / "pin.json").set_pin(pin)
     assert not (tmp_path / "pin.json").exists()
-
-
-def test_a_corrupt_pin_file_is_kept_aside_and_a_new_pin_can_be_set(tmp_path):
-    path = tmp_path / "pin.json"
-    path.write_text("{not json")
-    lock = PinLock(path)
-    assert not lock.has_pin
-    assert (tmp_path / "pin.unreadable").read_text() == "{not json"
-    lock.set_pin("1357")
-    assert lock.check("1357").ok
 
 
 # -- the clock ------------------------------------------------------------------------------
@@ -173,3 +167,49 @@ def test_a_full_disk_never_keeps_the_right_pin_out(tmp_path):
     assert seen["files"] == ["caregiver_pin.json"]  # no temporary file left behind
     assert "cannot save the caregiver PIN's tries" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- a damaged PIN file ---------------------------------------------------------------------
+
+DAMAGED = {
+    "empty": ("", "it is empty"),
+    "not json": ("{not json", "not valid JSON"),
+    "empty object": ("{}", "holds no PIN"),
+    "a list": ("[]", "holds no PIN"),
+    "salt without hash": ('{"salt": "00112233445566778899aabbccddeeff"}', "missing"),
+    "hash not hex": (
+        '{"algorithm": "scrypt", "n": 16384, "r": 8, "p": 1, "salt": "0011", "hash": "zz"}',
+        "hash is not hexadecimal",
+    ),
+    "huge scrypt": (
+        '{"algorithm": "scrypt", "n": 1073741824, "r": 8, "p": 1, "salt": "0011", "hash": "'
+        + "00" * 32
+        + '"}',
+        "out of range",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", DAMAGED)
+def test_a_damaged_pin_file_is_reported_and_never_means_no_pin(tmp_path, caplog, name):
+    content, reason = DAMAGED[name]
+    path = tmp_path / "caregiver_pin.json"
+    path.write_text(content)
+    with caplog.at_level(logging.ERROR):
+        lock = PinLock(path)
+    assert lock.damaged is not None and reason in lock.damaged
+    assert lock.has_pin  # so the screen asks for the PIN and offers no new one
+    result = lock.check("2468")
+    assert not result.ok
+    assert "damaged" in result.message and "balance-kiosk pin reset" in result.message
+    assert path.read_text() == content  # left as it was, for whoever looks into it
+    assert [r.message for r in caplog.records if str(path) in r.message]
+
+
+def test_a_reset_pin_takes_effect_at_once(tmp_path):
+    path = tmp_path / "caregiver_pin.json"
+    path.write_text("{}")
+    kiosk = PinLock(path)
+    assert kiosk.damaged
+    PinLock(path).set_pin("1357")  # balance-kiosk pin reset, in another process
+    assert kiosk.damaged is None and kiosk.check("1357").ok
