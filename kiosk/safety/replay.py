@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,7 +27,7 @@ from kiosk.safety.monitor import SafetyEvent
 
 HEADER = ["t_ms", "distance_mm"]
 MAX_TRACE_MS = 24 * 3600 * 1000
-# The emulated bus answers at once; a short driver timeout keeps a "stuck" stretch quick.
+# How long the driver waits for a stuck chip, on DriverClock's time (it costs no real time).
 REPLAY_IO_TIMEOUT_S = 0.05
 
 
@@ -137,6 +137,28 @@ def _parse_row(t_text: str, value: str, where: str) -> TraceSample:
     if not 0 <= distance <= 8191:
         raise TraceError(f"{where}: distance_mm {distance} is outside 0..8191")
     return TraceSample(t_ms, "distance", distance)
+
+
+class DriverClock:
+    """The clock the driver's waits for the chip read during a replay.
+
+    The driver waits by asking the time again and again until `io_timeout_s` has passed. On
+    the trace's clock, which moves only when the safety loop sleeps, such a wait would never
+    end; on the real clock it took real time (a minute of "stuck" took 36 s to replay, a wait
+    at every reconnect). On this clock each look takes LOOK_S, and it never runs behind the
+    trace's clock: a wait ends after io_timeout_s / LOOK_S looks, and the trace's clock, on
+    which every event is timed, stands still meanwhile, as it did while the real clock ran.
+    """
+
+    LOOK_S = 0.002  # about one register read over the bus, with the driver's loop around it
+
+    def __init__(self, trace_clock: Callable[[], float]) -> None:
+        self._trace_clock = trace_clock
+        self._now = trace_clock()
+
+    def __call__(self) -> float:
+        self._now = max(self._trace_clock(), self._now + self.LOOK_S)
+        return self._now
 
 
 def replay(
