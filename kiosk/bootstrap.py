@@ -26,7 +26,7 @@ from hardware.buzzer import AlarmBuzzer, make_buzzer_output
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker
 from hardware.nurse_call import NoNurseCall, NurseCallOutput
 from hardware.pins import mock_pin_factory, output_line
-from hardware.tof_sensor import TofSensor
+from hardware.tof_sensor import TofSensor, adafruit_driver
 from kiosk.access.pin_lock import PinLock
 from kiosk.link.escalation import Escalation
 from kiosk.log.export import export_to_usb
@@ -119,6 +119,7 @@ def build_sensor(
     io_timeout_s: float | None = None,
     open_bus: Callable[[], Any] = open_i2c_bus,
     pin_factory: Any = None,
+    driver_factory: Callable[[Any, int, float], Any] = adafruit_driver,
 ) -> SensorParts:
     """The VL53L0X on I2C-1 with gpiozero's default pins, or the emulated chip with mock
     pins when simulating (see `wants_simulation`)."""
@@ -148,6 +149,7 @@ def build_sensor(
         io_timeout_s=timeout_s,
         reset_line=reset_line,
         clock=clock,
+        driver_factory=driver_factory,
     )
     return SensorParts(sensor, simulation, pin_factory, bus, reset_line)
 
@@ -228,7 +230,8 @@ def build_replay(settings: Mapping[str, Any], start_s: float = 0.0) -> tuple[Saf
     alarm that records what it was asked). Returns the parts and the clock."""
     from hardware.buzzer import NullAlarm
     from hardware.clock import VirtualClock
-    from kiosk.safety.replay import REPLAY_IO_TIMEOUT_S
+    from hardware.tof_sensor import driver_on_clock
+    from kiosk.safety.replay import REPLAY_IO_TIMEOUT_S, DriverClock
 
     clock = VirtualClock(start_s)
     parts = build_safety(
@@ -240,6 +243,7 @@ def build_replay(settings: Mapping[str, Any], start_s: float = 0.0) -> tuple[Saf
         walker=FixedWalker(None),
         noise_mm=0.0,
         io_timeout_s=REPLAY_IO_TIMEOUT_S,
+        driver_factory=driver_on_clock(DriverClock(clock)),
     )
     return parts, clock
 
