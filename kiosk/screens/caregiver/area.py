@@ -170,8 +170,8 @@ class CaregiverArea:
         def export() -> None:
             try:
                 path = self.tools.export_to_usb()
-            except ExportError as error:
-                self.message = f"Export failed: {error}"
+            except ExportError as error:  # its message says what happened and what to do
+                self.message = str(error)
             except Exception as error:  # the export must never take the kiosk down
                 log.exception("export to USB failed")
                 self.message = f"Export failed: {error}"
