@@ -15,6 +15,8 @@
 set -euo pipefail
 
 umask 022
+# The program is run to write and check the settings; pygame's greeting is noise here.
+export PYGAME_HIDE_SUPPORT_PROMPT=1
 
 ROOT="${BALANCE_KIOSK_ROOT:-}"
 ROOT="${ROOT%/}"
@@ -249,11 +251,41 @@ set_sensor_source_i2c() {
     '
 }
 
+# The kiosk's own check of a settings file: its message on stderr, a failure when it refuses
+# the file. The empty data folder keeps out any caregiver's changes found in ./data.
+kiosk_accepts() {
+    local config="$1" empty status=0
+    empty="$(mktemp -d)"
+    "$ROOT$VENV/bin/balance-kiosk" config --config "$config" --data-dir "$empty" >/dev/null ||
+        status=$?
+    rm -rf "$empty"
+    return "$status"
+}
+
+# An existing settings file is kept, and checked by the program just installed: a file it
+# refuses would keep the kiosk from starting (status 78; systemd then leaves it stopped).
+check_kept_config() {
+    say "   Keeping your settings: $CONFIG already exists. Checking them."
+    if [[ ! -x "$ROOT$VENV/bin/balance-kiosk" ]]; then
+        say "   would check them with the program once it is installed"
+        return
+    fi
+    if ! kiosk_accepts "$ROOT$CONFIG"; then
+        die "the kiosk refuses $CONFIG (the line above says why), so it would not start." \
+            "The service was not (re)started. Correct that line, or delete it to use the default:" \
+            "" \
+            "    sudo nano $CONFIG" \
+            "" \
+            "then run this installer again."
+    fi
+    say "   The kiosk accepts them."
+}
+
 install_config() {
-    step "Writing the settings file $CONFIG"
+    step "The settings file $CONFIG"
     local dest="$ROOT$CONFIG" kiosk="$ROOT$VENV/bin/balance-kiosk" empty tmp
     if [[ -e "$dest" ]]; then
-        say "   Keeping your settings: $CONFIG already exists."
+        check_kept_config
         return
     fi
     if ((DRY_RUN)); then
@@ -261,21 +293,25 @@ install_config() {
         say "   sensor.source = \"i2c\""
         return
     fi
-    empty="$(mktemp)"
+    empty="$(mktemp -d)"
     tmp="$(mktemp)"
-    # An empty settings file: the defaults, whatever this machine has in /etc already.
-    if ! { "$kiosk" config --config "$empty" | set_sensor_source_i2c >"$tmp"; }; then
-        rm -f "$empty" "$tmp"
+    # An empty settings file and data folder: the defaults, whatever this machine has in /etc
+    # or in ./data already.
+    touch "$empty/config.toml"
+    if ! { "$kiosk" config --config "$empty/config.toml" --data-dir "$empty" |
+        set_sensor_source_i2c >"$tmp"; }; then
+        rm -rf "$empty" "$tmp"
         die "'balance-kiosk config' could not write the settings (see its message above)."
     fi
+    rm -rf "$empty"
     # Read back by the kiosk itself: the file it will start with must be one it accepts.
-    if ! "$kiosk" config --config "$tmp" >/dev/null; then
-        rm -f "$empty" "$tmp"
+    if ! kiosk_accepts "$tmp"; then
+        rm -f "$tmp"
         die "the kiosk refused the settings file written for it (see its message above)."
     fi
     mkdir -p "$(dirname "$dest")"
     install -m 0644 "$tmp" "$dest"
-    rm -f "$empty" "$tmp"
+    rm -f "$tmp"
     say "   Written with the defaults and sensor.source = \"i2c\". Edit it to change the reach"
     say "   line, the buzzer pin and more; 'sudo systemctl restart balance-kiosk' applies it."
 }
@@ -334,8 +370,9 @@ install_all() {
     check_desktop
     create_user
     install_program
-    install_unit
+    # Before the unit and the restart: a refused settings file stops the update there.
     install_config
+    install_unit
     disable_console_blanking
     enable_service
     say ""

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fakes import run_cli
+
+from kiosk.service.exit_status import CONFIG_REFUSED
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALLER = REPO / "systemd" / "install.sh"
@@ -55,9 +58,11 @@ cat > "$3/bin/python" <<'EOF'
 #!/usr/bin/env bash
 { printf 'venv-python'; printf ' %q' "$@"; printf '\\n'; } >> "$STUB_LOG"
 EOF
+# The real command line, run where it was called from, as the installed one would be (-P:
+# the folder it runs in is not searched for modules).
 cat > "$3/bin/balance-kiosk" <<EOF
 #!/usr/bin/env bash
-cd "$REAL_REPO" && exec "$REAL_PYTHON" -m kiosk.cli.main "\\$@"
+PYTHONPATH="$REAL_REPO" exec "$REAL_PYTHON" -P -m kiosk.cli.main "\\$@"
 EOF
 touch "$3/bin/pip"
 chmod +x "$3/bin/python" "$3/bin/pip" "$3/bin/balance-kiosk"
@@ -103,7 +108,7 @@ class FakePi:
     def path(self, absolute: str) -> Path:
         return self.root / absolute.lstrip("/")
 
-    def run(self, *args: str) -> Result:
+    def run(self, *args: str, cwd: Path | None = None) -> Result:
         env = {
             "PATH": f"{self.stubs}{os.pathsep}{os.environ['PATH']}",
             "HOME": str(self.root),
@@ -117,6 +122,7 @@ class FakePi:
         }
         done = subprocess.run(
             ["bash", str(INSTALLER), *args],
+            cwd=cwd,
             env=env,
             capture_output=True,
             text=True,
@@ -208,6 +214,55 @@ def test_running_it_twice_changes_nothing_more(pi):
     assert "reach_mm = 550" in config.read_text(), "the caregiver's settings are kept"
     assert "Keeping your settings" in second.stdout
     assert (pi.cmdline.parent / "cmdline.txt.balance-kiosk.bak").read_text() == CMDLINE
+
+
+def test_the_settings_written_are_the_defaults_whatever_the_folder_it_runs_in(pi, tmp_path):
+    # A checkout where `make run` kept a caregiver's change in ./data/settings.toml.
+    checkout = tmp_path / "checkout"
+    (checkout / "data").mkdir(parents=True)
+    (checkout / "data" / "settings.toml").write_text("[safety]\nreach_mm = 420\n")
+    ok(pi.run(cwd=checkout))
+    settings = tomllib.loads(pi.path("/etc/balance-kiosk/config.toml").read_text())
+    assert settings["safety"]["reach_mm"] == 600
+
+
+def kiosk_refusal(config: Path, data: Path) -> str:
+    """The line `balance-kiosk run` prints when it refuses `config`."""
+    done = run_cli("run", "--headless", "--simulate", "--config", config, "--data-dir", data)
+    assert done.returncode == CONFIG_REFUSED, done.stderr
+    (line,) = [x for x in done.stderr.splitlines() if x.startswith("balance-kiosk")]
+    return line
+
+
+@pytest.mark.parametrize("settings", ["[safety]\nreach_mm = 9000\n", "[safety\nreach_mm = 500\n"])
+def test_a_kept_settings_file_the_kiosk_refuses_stops_the_update(pi, tmp_path, settings):
+    ok(pi.run())
+    config = pi.path("/etc/balance-kiosk/config.toml")
+    config.write_text(settings)
+    restarts = len([c for c in pi.commands("systemctl") if "restart" in c])
+
+    result = pi.run()
+
+    assert result.returncode != 0
+    assert kiosk_refusal(config, tmp_path / "data") in result.stderr
+    assert "sudo nano /etc/balance-kiosk/config.toml" in result.stderr
+    assert "run this installer again" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert config.read_text() == settings, "the caregiver's file is left as it was"
+    assert len([c for c in pi.commands("systemctl") if "restart" in c]) == restarts
+
+
+def test_settings_kept_from_an_uninstall_are_checked_before_anything_is_installed(pi):
+    config = pi.path("/etc/balance-kiosk/config.toml")
+    config.parent.mkdir(parents=True)
+    config.write_text("[buzzer]\nkind = 'loud'\n")
+
+    result = pi.run()
+
+    assert result.returncode != 0
+    assert "buzzer.kind" in result.stderr
+    assert not pi.path("/etc/systemd/system/balance-kiosk.service").exists()
+    assert pi.commands("systemctl") == []
 
 
 def test_no_start_only_enables(pi):
