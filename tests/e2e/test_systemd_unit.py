@@ -150,6 +150,7 @@ def test_the_sandbox_settings_are_there(unit):
         "ProtectSystem": "strict",
         "ProtectHome": "yes",
         "PrivateTmp": "yes",
+        "PrivateMounts": "yes",
         "NoNewPrivileges": "yes",
         "ProtectKernelTunables": "yes",
         "ProtectKernelModules": "yes",
