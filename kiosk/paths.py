@@ -59,6 +59,31 @@ class DataFolder:
         """Who was chosen on the home screen, remembered across restarts."""
         return self.path / "walker.json"
 
+    @property
+    def web_password(self) -> Path:
+        """The web dashboard's caregiver password (an argon2id hash), owner only."""
+        return self.path / "web_password.json"
+
+    @property
+    def web_secret(self) -> Path:
+        """The key that signs the dashboard's cookies: kept, so sign-ins survive an update."""
+        return self.path / "web_secret.key"
+
+    @property
+    def web_token(self) -> Path:
+        """The hash of the bearer token scripts use for the dashboard's JSON API."""
+        return self.path / "web_token.json"
+
+    @property
+    def web_certificate(self) -> Path:
+        """The dashboard's self-signed TLS certificate (PEM)."""
+        return self.path / "web_tls_cert.pem"
+
+    @property
+    def web_certificate_key(self) -> Path:
+        """The private key of that certificate (PEM), owner only."""
+        return self.path / "web_tls_key.pem"
+
     def screenshots(self, stamp: str) -> Path:
         """A folder for one run's screenshots."""
         return self.path / f"screenshots-{stamp}"

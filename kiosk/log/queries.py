@@ -191,10 +191,11 @@ def list_sessions(
     since_ms: int | None = None,
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
+    until_ms: int | None = None,
 ) -> SessionPage:
-    """A page of sessions, newest first (page 1 is the newest)."""
+    """A page of sessions, newest first (page 1 is the newest); ``until_ms`` is exclusive."""
     page = max(1, page)
-    where, params = session_filters(profile_id, since_ms)
+    where, params = session_filters(profile_id, since_ms, until_ms)
     # The inner query walks only an index to find the page; the outer one reads those rows.
     rows = conn.execute(
         f"""SELECT {_SESSION_COLUMNS} FROM sessions s JOIN profiles p ON p.id = s.profile_id

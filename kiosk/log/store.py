@@ -344,21 +344,12 @@ class SessionStore:
     def add_profile(self, name: str, *, goal_minutes: int = 10, goal_days: int = 3) -> int:
         """Create a walker's profile; raises ValueError if the name is taken, StoreError if
         the log cannot be written."""
-        name = _clean_name(name)
         now = self.now_ms()
-
-        def insert(conn: sqlite3.Connection) -> int:
-            cur = conn.execute(
-                """INSERT INTO profiles (name, goal_minutes, goal_days, created_at)
-                   VALUES (?, ?, ?, ?)""",
-                (name, goal_minutes, goal_days, now),
+        return self._call(
+            lambda conn: insert_profile(
+                conn, name, goal_minutes=goal_minutes, goal_days=goal_days, now_ms=now
             )
-            return int(cur.lastrowid or 0)
-
-        try:
-            return self._call(insert)
-        except sqlite3.IntegrityError:
-            raise ValueError(f"a profile named {name!r} already exists") from None
+        )
 
     def ensure_profile(self, name: str) -> int:
         """The id of the profile with this name, created with the default goal if missing."""
@@ -367,21 +358,12 @@ class SessionStore:
 
     def rename_profile(self, profile_id: int, name: str) -> None:
         """Raises ValueError if the name is empty or taken."""
-        name = _clean_name(name)
-        try:
-            self._call(
-                lambda conn: conn.execute(
-                    "UPDATE profiles SET name = ? WHERE id = ?", (name, profile_id)
-                )
-            )
-        except sqlite3.IntegrityError:
-            raise ValueError(f"a profile named {name!r} already exists") from None
+        self._call(lambda conn: rename_profile_row(conn, profile_id, name))
 
     def set_goal(self, profile_id: int, *, goal_minutes: int, goal_days: int) -> None:
         self._call(
-            lambda conn: conn.execute(
-                "UPDATE profiles SET goal_minutes = ?, goal_days = ? WHERE id = ?",
-                (goal_minutes, goal_days, profile_id),
+            lambda conn: set_goal_row(
+                conn, profile_id, goal_minutes=goal_minutes, goal_days=goal_days
             )
         )
 
@@ -660,6 +642,47 @@ class SessionStore:
                     f"dropped to keep the kiosk running ({self.path}).",
                 )
             self._dropped += dropped
+
+
+# The walkers' profiles, written on any writing connection: the store's writer thread, or
+# the web dashboard's own short-lived connection (a process of its own, see kiosk.web).
+
+GOAL_MINUTES = (1, 120)  # minutes a day
+GOAL_DAYS = (1, 7)  # days a week
+
+
+def insert_profile(
+    conn: sqlite3.Connection, name: str, *, goal_minutes: int, goal_days: int, now_ms: int
+) -> int:
+    """A new walker; ValueError when the name is empty, too long or taken."""
+    name = _clean_name(name)
+    try:
+        cur = conn.execute(
+            """INSERT INTO profiles (name, goal_minutes, goal_days, created_at)
+               VALUES (?, ?, ?, ?)""",
+            (name, goal_minutes, goal_days, now_ms),
+        )
+    except sqlite3.IntegrityError:
+        raise ValueError(f"a profile named {name!r} already exists") from None
+    return int(cur.lastrowid or 0)
+
+
+def rename_profile_row(conn: sqlite3.Connection, profile_id: int, name: str) -> None:
+    """ValueError when the name is empty, too long or taken."""
+    name = _clean_name(name)
+    try:
+        conn.execute("UPDATE profiles SET name = ? WHERE id = ?", (name, profile_id))
+    except sqlite3.IntegrityError:
+        raise ValueError(f"a profile named {name!r} already exists") from None
+
+
+def set_goal_row(
+    conn: sqlite3.Connection, profile_id: int, *, goal_minutes: int, goal_days: int
+) -> None:
+    conn.execute(
+        "UPDATE profiles SET goal_minutes = ?, goal_days = ? WHERE id = ?",
+        (goal_minutes, goal_days, profile_id),
+    )
 
 
 def _open_file(path: Path) -> sqlite3.Connection:

@@ -1,0 +1,68 @@
+"""Serving the dashboard: uvicorn on h11 and asyncio, one process, nothing else loaded.
+
+The listening socket is opened here, before uvicorn starts, so a port in use or an address
+that is not this machine's is one clear sentence instead of a log line and a silent exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from pathlib import Path
+
+import uvicorn
+from starlette.types import ASGIApp
+
+logger = logging.getLogger(__name__)
+
+
+class ServeError(OSError):
+    """The dashboard cannot listen; the message says where and why."""
+
+
+def open_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)  # IPv4 too
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as error:
+        sock.close()
+        why = error.strerror or str(error)
+        raise ServeError(
+            f"cannot listen on {host} port {port} ({why}). Is the dashboard running already, "
+            "or another program using the port? Choose another with --port, or an address of "
+            "this machine with --host."
+        ) from error
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(
+    app: ASGIApp,
+    sock: socket.socket,
+    *,
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
+) -> None:
+    """Serve until SIGINT or SIGTERM (uvicorn's handlers end it cleanly)."""
+    config = uvicorn.Config(
+        app,
+        loop="asyncio",
+        http="h11",
+        ws="none",
+        lifespan="off",
+        interface="asgi3",
+        proxy_headers=False,  # the dashboard reads X-Forwarded-* itself, only when told to
+        server_header=False,
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=3,
+        timeout_keep_alive=15,
+        ssl_certfile=str(certfile) if certfile else None,
+        ssl_keyfile=str(keyfile) if keyfile else None,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
