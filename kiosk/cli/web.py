@@ -58,7 +58,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {text!r}")
     return int(text)
 
@@ -75,7 +75,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
     app, dashboard = _build(args, folder)
     scheme = "https" if args.tls else "http"
     shown = "THIS-MACHINE" if args.host in ("0.0.0.0", "::") else args.host
-    print(f"Balance kiosk dashboard: {scheme}://{shown}:{args.port}/", flush=True)
+    port = sock.getsockname()[1]  # --port 0: a free port, chosen by the system
+    print(f"Balance kiosk dashboard: {scheme}://{shown}:{port}/", flush=True)
     if certificate is not None:
         print(f"TLS certificate fingerprint (SHA-256): {certificate.fingerprint}", flush=True)
     state = dashboard.passwords.state()

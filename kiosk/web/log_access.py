@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from kiosk.log import queries as q
-from kiosk.log.schema import SCHEMA_VERSION, UnusableDatabase, check_identity, open_readonly
+from kiosk.log.schema import SCHEMA_VERSION, UnusableDatabase, check_identity, is_damage
 
 T = TypeVar("T")
 BUSY_TIMEOUT_S = 3.0
@@ -24,6 +24,11 @@ BUSY_TIMEOUT_S = 3.0
 BUSY_MESSAGE = (
     "The kiosk is busy writing its session log just now. Try again in a moment; nothing was "
     "changed."
+)
+
+
+NOTHING_YET = (
+    "The kiosk has not recorded any session yet: the session log appears when it first runs."
 )
 
 
@@ -51,20 +56,25 @@ class WebLog:
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
-        """A read-only connection for one page; LogProblem when the log cannot be read."""
+        """A read-only connection for one page; LogProblem when the log cannot be read.
+
+        Always `mode=ro`, never SQLite's `immutable` (which `logs` uses on a log nobody has
+        open): the kiosk may start writing while the dashboard reads, and an immutable reader
+        would not see its locks.
+        """
+        if not self.path.is_file():
+            raise LogMissing(NOTHING_YET)
         try:
-            conn = open_readonly(self.path)
-        except FileNotFoundError:
-            raise LogMissing(
-                "The kiosk has not recorded any session yet: the session log appears when it "
-                "first runs."
-            ) from None
-        except UnusableDatabase as error:
-            raise LogProblem(f"The session log cannot be read: it {error.describe()}.") from None
+            conn = sqlite3.connect(
+                f"{self.path.absolute().as_uri()}?mode=ro",
+                uri=True,
+                timeout=self.busy_timeout_s,
+                check_same_thread=False,
+            )
         except sqlite3.Error as error:
             raise _problem(error) from error
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+            _check_readable_version(conn)
             yield conn
         except sqlite3.Error as error:
             raise _problem(error) from error
@@ -117,6 +127,19 @@ def _create(path: Path) -> None:
     SessionStore.open(path).close()
 
 
+def _check_readable_version(conn: sqlite3.Connection) -> None:
+    try:
+        version = check_identity(conn)
+    except UnusableDatabase as error:
+        raise LogProblem(f"The session log cannot be read: it {error.describe()}.") from None
+    if version == 0:
+        raise LogMissing(NOTHING_YET)
+    if version < SCHEMA_VERSION:
+        raise LogProblem(
+            "The session log is in an older format; start the kiosk once to update it."
+        )
+
+
 def _check_writable_version(conn: sqlite3.Connection) -> None:
     try:
         version = check_identity(conn)
@@ -133,4 +156,9 @@ def _problem(error: sqlite3.Error) -> LogProblem:
     name = getattr(error, "sqlite_errorname", "")
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(error):
         return LogBusy()
+    if is_damage(error):
+        return LogProblem(
+            f"The session log cannot be read: it is damaged ({error}). The kiosk keeps a "
+            "damaged log aside and starts a new one when it next starts."
+        )
     return LogProblem(f"The session log could not be read or written ({error}). Try again.")
