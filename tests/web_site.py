@@ -49,9 +49,7 @@ def fill_log(path: Path) -> dict[str, int]:
     second = store.start_session(bob, "beginner", 2, t_ms=start + 1_800_000)
     store.record_sample(second, 430, t_ms=start + 1_800_200)
     store.record_event(second, "fault_on", "no answer from the sensor", t_ms=start + 1_805_000)
-    store.end_session(
-        second, "fault", seconds_walking=5, seconds_paused=0, t_ms=start + 1_806_000
-    )
+    store.end_session(second, "fault", seconds_walking=5, seconds_paused=0, t_ms=start + 1_806_000)
     store.close()
     return {"ann": ann, "bob": bob, "first": first, "second": second}
 

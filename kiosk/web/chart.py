@@ -133,20 +133,24 @@ def _y_axis(full_mm: int, y) -> list[str]:
 
 
 def _x_axis(span_ms: int) -> list[str]:
+    """Ticks in seconds for a walk of two minutes or less, else in minutes; six at most."""
     bottom = TOP + PLOT_H
     parts = [f'<line x1="{LEFT}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}" class="axis"/>']
-    minutes = span_ms / 60_000
-    step = next((s for s in (0.5, 1, 2, 5, 10, 15, 30, 60) if minutes / s <= 6), 120)
+    seconds = span_ms / 1000
+    unit, per = ("seconds", 1) if seconds <= 120 else ("minutes", 60)
+    length = seconds / per
+    steps = (5, 10, 15, 30, 60) if per == 1 else (0.5, 1, 2, 5, 10, 15, 30, 60)
+    step = next((s for s in steps if length / s <= 6), 120)
     tick = 0.0
-    while tick <= minutes + 1e-9:
-        tx = LEFT + PLOT_W * tick / minutes
-        text = f"{tick:g}" if tick else "0"
+    while tick <= length + 1e-9:
+        tx = LEFT + PLOT_W * tick / length
         parts.append(
-            f'<text x="{tx:.1f}" y="{bottom + 22}" text-anchor="middle" class="tick">{text}</text>'
+            f'<text x="{tx:.1f}" y="{bottom + 22}" text-anchor="middle" class="tick">'
+            f"{tick:g}</text>"
         )
         tick += step
     parts.append(
-        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 2}" text-anchor="end" class="tick">minutes</text>'
+        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 2}" text-anchor="end" class="tick">{unit}</text>'
     )
     return parts
 
