@@ -3,7 +3,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean browser
+
+# The dashboard's browser tests drive Debian's chromium (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq chromium; \
+	  else \
+	    echo "Chromium is missing, so the dashboard's browser tests will be skipped: run 'sudo apt-get install chromium', then 'make test' again." >&2; \
+	  fi; }
 
 $(STAMP): pyproject.toml
 	@python3 -c 'import ensurepip' 2>/dev/null || { \
@@ -20,7 +29,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/balance-kiosk run --simulate --windowed --data-dir ./data
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
