@@ -75,13 +75,13 @@ def run_dashboard(args: argparse.Namespace) -> int:
     app, dashboard = _build(args, folder)
     scheme = "https" if args.tls else "http"
     shown = "THIS-MACHINE" if args.host in ("0.0.0.0", "::") else args.host
-    port = sock.getsockname()[1]  # --port 0: a free port, chosen by the system
-    print(f"Balance kiosk dashboard: {scheme}://{shown}:{port}/", flush=True)
     if certificate is not None:
         print(f"TLS certificate fingerprint (SHA-256): {certificate.fingerprint}", flush=True)
     state = dashboard.passwords.state()
     if not state.usable:
         print(f"Note: {state.advice()}", flush=True)
+    port = sock.getsockname()[1]  # --port 0: a free port, chosen by the system
+    print(f"Balance kiosk dashboard: {scheme}://{shown}:{port}/", flush=True)
     serve(app, sock, certfile=certificate.cert if certificate else None,
           keyfile=certificate.key if certificate else None)  # fmt: skip
     return 0
