@@ -77,7 +77,7 @@ def in_room(module: str, room: str) -> bool:
 
 
 def test_the_rules_see_every_room():
-    rooms = {"kiosk.safety", "kiosk.walk", "kiosk.log", "kiosk.screens", "kiosk.cli"}
+    rooms = {"kiosk.safety", "kiosk.walk", "kiosk.log", "kiosk.screens", "kiosk.cli", "kiosk.web"}
     assert rooms <= set(MODULES)
     assert any(in_room(m, "hardware") for m in MODULES)
 
@@ -88,7 +88,9 @@ def test_hardware_imports_nothing_of_the_kiosk():
         assert not wrong, f"{module} imports {wrong}"
 
 
-@pytest.mark.parametrize("room", ["kiosk.safety", "kiosk.walk", "kiosk.log", "kiosk.vocabulary"])
+@pytest.mark.parametrize(
+    "room", ["kiosk.safety", "kiosk.walk", "kiosk.log", "kiosk.vocabulary", "kiosk.web"]
+)
 def test_the_core_rooms_need_no_pygame_and_no_screens(room):
     for module in (m for m in MODULES if in_room(m, room)):
         for used in reachable(module):
