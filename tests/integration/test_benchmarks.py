@@ -13,7 +13,7 @@ import time
 import pytest
 from player_clips import make_clip
 
-from benchmarks import bench_player, bench_safety, bench_store
+from benchmarks import bench_player, bench_safety, bench_store, bench_web
 
 PLAYED_S = 1.0
 CLIP_FPS = 30  # make_clip's default
@@ -210,3 +210,28 @@ def test_the_flapping_figures_come_from_the_replayed_alarm():
     result = bench_safety.flapping("error", seconds=5)
     assert result["silent_share"] == 0.0 and result["longest_silence_s"] == 0.0
     assert 0 < result["first_alarm_s"] < 0.3
+
+
+def test_the_dashboard_report_prints_a_figure_for_every_page_the_export_and_the_memory(capsys):
+    bench_web.run(sessions=400, events=4000, requests=3)
+    report = capsys.readouterr().out
+    pages = [name for name, _ in bench_web.page_checks(400, 133)]
+    for name in pages:
+        m = one_match(
+            rf"^{re.escape(name)} p95 +(?P<ms>{NUMBER}) ms  target +100 ms  "
+            rf"ratio +(?P<ratio>{NUMBER})  (?P<verdict>ok|SLOW)  \(p50 {NUMBER} ms\)$",
+            report,
+        )
+        check_quotient(float(m["ratio"]), float(m["ms"]), 100.0)
+        check_verdict(m["verdict"] == "ok", float(m["ratio"]), 1.0)
+    export = one_match(
+        rf"^CSV export: all 400 sessions, streamed +(?P<ms>{NUMBER}) ms  target +1500 ms", report
+    )
+    assert float(export["ms"]) > 0
+    memory = one_match(
+        rf"^web process RSS after the load +(?P<mb>{NUMBER}) MB  target +60 MB  "
+        rf"ratio +(?P<ratio>{NUMBER})  (?P<verdict>ok|BIG)  \(peak (?P<peak>{NUMBER}) MB\)$",
+        report,
+    )
+    assert 10 < float(memory["mb"]) <= float(memory["peak"]) < GENEROUS_RSS_MB
+    check_quotient(float(memory["ratio"]), float(memory["mb"]), 60.0)
