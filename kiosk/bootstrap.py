@@ -38,6 +38,8 @@ from kiosk.safety.monitor import SafetyConfig, SafetyMonitor, SelfTestResult
 from kiosk.screens.app import KioskApp
 from kiosk.screens.caregiver import CaregiverArea, CaregiverTools
 from kiosk.screens.display import Rotation, open_display, open_speakers
+from kiosk.service.clock_keeper import ClockKeeper
+from kiosk.service.wall_clock import LogClock, clock_words
 from kiosk.settings import LiveSettings
 from kiosk.sim.panel import HEIGHT as PANEL_HEIGHT
 from kiosk.sim.panel import NullSimulator, SimulatorPanel
@@ -295,6 +297,7 @@ class Kiosk:
     walk: WalkSession
     app: KioskApp
     runner: ScriptRunner | None = None
+    clock_keeper: ClockKeeper | None = None  # corrects the log's times when the clock is set
     _walk_ended: bool = False
 
     def end_walk(self) -> None:
@@ -308,6 +311,8 @@ class Kiosk:
 
     def close(self) -> None:
         self.end_walk()
+        if self.clock_keeper is not None:
+            self.clock_keeper.stop()
         self.store.close()
         pygame.quit()
 
@@ -322,16 +327,22 @@ def build_kiosk(
     display: pygame.Surface | None = None,
     make_player: Callable[[Routine], Any] = RoutinePlayer.from_routine,
     clock: Callable[[], float] = time.monotonic,
+    wall_clock: LogClock | None = None,
 ) -> Kiosk:
     """The whole kiosk, ready for `serve`. Raises KioskBuildError when the sensor or the
-    buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...)."""
+    buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...).
+
+    Without a `store` the log is opened here on a `LogClock` (the real wall clock unless
+    `wall_clock` is given) and kept right by a ClockKeeper."""
     safety = safety or _safety_or_say_why(settings, flags)
     keep_rule_in_step(settings, safety)
-    store = store or SessionStore.open(data.create().sessions_db)
+    if store is None:
+        wall_clock = wall_clock or LogClock()
+        store = SessionStore.open(data.create().sessions_db, clock=wall_clock.now)
     pin = PinLock(data.caregiver_pin)
     if flags.script and not pin.has_pin:
         pin.set_pin(SCRIPT_PIN)
-    walk, flow = _build_walk(settings, safety, store, make_player, clock, data)
+    walk, flow = _build_walk(settings, safety, store, make_player, clock, data, wall_clock)
     show_panel = safety.simulation is not None and flags.windowed and not flags.headless
     display, rotation = _open_screen(settings, flags, display, show_panel)
     tools = CaregiverTools(
@@ -345,6 +356,7 @@ def build_kiosk(
         clock=clock,
         routine_problem=lambda: walk.routine_problem,
         escalation=safety.escalation,
+        clock_problem=lambda: _clock_problem(wall_clock),
     )
     app = KioskApp(
         display=display,
@@ -359,7 +371,16 @@ def build_kiosk(
         escalation=safety.escalation,
         clock=clock,
     )
-    return _finish_wiring(settings, data, safety, store, pin, flow, walk, app, flags, clock)
+    kiosk = _finish_wiring(settings, data, safety, store, pin, flow, walk, app, flags, clock)
+    if wall_clock is not None:
+        kiosk.clock_keeper = ClockKeeper(wall_clock, store).start()
+    return kiosk
+
+
+def _clock_problem(wall_clock: LogClock | None) -> str | None:
+    if wall_clock is None or wall_clock.synchronised is not False:
+        return None
+    return f"The date may be wrong: {clock_words(False)}."
 
 
 def _safety_or_say_why(settings: LiveSettings, flags: KioskFlags) -> SafetyParts:
@@ -401,8 +422,10 @@ def _build_walk(
     make_player: Callable[[Routine], Any],
     clock: Callable[[], float],
     data: DataFolder,
+    wall_clock: LogClock | None,
 ) -> tuple[WalkSession, KioskFlow]:
-    recorder = SessionRecorder(store, clock=clock)
+    clock_set = (lambda: wall_clock.synchronised) if wall_clock else (lambda: True)
+    recorder = SessionRecorder(store, clock=clock, wall_clock_set=clock_set)
     routine, problem = load_routine_or_say_why(settings["routine.name"])
     walk = WalkSession(
         monitor=safety.monitor,

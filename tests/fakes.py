@@ -29,6 +29,7 @@ from kiosk import bootstrap
 from kiosk.access.pin_lock import PinLock
 from kiosk.paths import DataFolder
 from kiosk.player.player import RoutinePlayer
+from kiosk.service.wall_clock import LogClock
 from kiosk.settings import LiveSettings, Settings
 from kiosk.walk.flow import Screen
 
@@ -290,9 +291,15 @@ class KioskHarness:
 
 
 def build_harness(
-    folder: Path, size: tuple[int, int] = (800, 480), pin: str | None = TEST_PIN, **values: Any
+    folder: Path,
+    size: tuple[int, int] = (800, 480),
+    pin: str | None = TEST_PIN,
+    wall_clock: LogClock | None = None,
+    **values: Any,
 ) -> KioskHarness:
-    """Settings by key with '__' for the dot (routine__rewind_s=8); `pin` None: no PIN yet."""
+    """Settings by key with '__' for the dot (routine__rewind_s=8); `pin` None: no PIN yet.
+    The wall clock counts as set unless `wall_clock` says otherwise (the test machine's own
+    may not be synchronised)."""
     data = DataFolder(folder).create()
     settings = {key.replace("__", "."): value for key, value in values.items()}
     live = LiveSettings(Settings(settings), data.settings_overrides)
@@ -305,6 +312,7 @@ def build_harness(
         bootstrap.KioskFlags(simulate=True, headless=True, size=size),
         make_player=lambda routine: RoutinePlayer.from_routine(routine, audio=False),
         clock=clock,
+        wall_clock=wall_clock or LogClock(probe=lambda: True),
     )
     kiosk.safety.start(armed=False)
     harness = KioskHarness(kiosk, clock)
