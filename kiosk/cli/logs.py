@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import logging
 import os
 import sqlite3
@@ -200,13 +201,12 @@ def _export(args: argparse.Namespace) -> int:
     profile_id = _profile_id(conn, args.profile)
     since_ms = _since_ms(args.since)
     options = {"fmt": args.fmt, "what": args.what, "profile_id": profile_id, "since_ms": since_ms}
+    encoding = "utf-8-sig" if args.fmt == "csv" else "utf-8"  # the BOM helps spreadsheets
     if args.out in ("-", ""):
-        export(conn, sys.stdout, **options)
-        sys.stdout.flush()
+        _export_to_stdout(conn, encoding, options)
         return 0
     out_path = Path(args.out)
     part = out_path.with_name(out_path.name + ".part")
-    encoding = "utf-8-sig" if args.fmt == "csv" else "utf-8"  # the BOM helps spreadsheets
     try:
         with part.open("w", encoding=encoding, newline="") as out:
             count = export(conn, out, **options)
@@ -218,6 +218,18 @@ def _export(args: argparse.Namespace) -> int:
     noun = "sessions" if args.fmt == "json" else args.what
     print(f"Wrote {count} {noun} to {out_path}.", file=sys.stderr)
     return 0
+
+
+def _export_to_stdout(conn: sqlite3.Connection, encoding: str, options: dict) -> None:
+    """The export on stdout in the same bytes as a file (a CSV starts with its byte-order
+    mark), whatever the terminal's locale says."""
+    sys.stdout.flush()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
+    try:
+        export(conn, out, **options)
+        out.flush()
+    finally:
+        out.detach()  # stdout itself stays open for whatever is printed after
 
 
 # ------------------------------------------------------------------- helpers

@@ -146,7 +146,9 @@ def test_a_missing_or_unreadable_log_is_a_one_line_error(tmp_path):
 def test_export_csv_to_stdout_parses_back(data_dir):
     result = logs("export", "--format", "csv", "--data-dir", str(data_dir))
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # The README promises a byte-order mark on every CSV, as with --out: spreadsheets need it.
+    assert result.stdout.startswith("\ufeffsession_id,")
+    rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
     assert [r["session_id"] for r in rows] == ["1", "2", "3"]
     assert rows[0]["date"] == "2026-11-02" and rows[0]["start_time"] == "10:00:00"
     assert (rows[0]["minutes_walked"], rows[0]["reminders"]) == ("10.0", "1")
