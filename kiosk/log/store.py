@@ -348,6 +348,7 @@ class SessionStore:
         now = self.now_ms()
 
         def insert(conn: sqlite3.Connection) -> int:
+            _refuse_taken_name(conn, name, None)
             cur = conn.execute(
                 """INSERT INTO profiles (name, goal_minutes, goal_days, created_at)
                    VALUES (?, ?, ?, ?)""",
@@ -368,12 +369,13 @@ class SessionStore:
     def rename_profile(self, profile_id: int, name: str) -> None:
         """Raises ValueError if the name is empty or taken."""
         name = _clean_name(name)
+
+        def update(conn: sqlite3.Connection) -> None:
+            _refuse_taken_name(conn, name, profile_id)
+            conn.execute("UPDATE profiles SET name = ? WHERE id = ?", (name, profile_id))
+
         try:
-            self._call(
-                lambda conn: conn.execute(
-                    "UPDATE profiles SET name = ? WHERE id = ?", (name, profile_id)
-                )
-            )
+            self._call(update)
         except sqlite3.IntegrityError:
             raise ValueError(f"a profile named {name!r} already exists") from None
 
@@ -808,6 +810,15 @@ def _clean_name(name: str) -> str:
     if len(name) > 40:
         raise ValueError(f"a name is at most 40 characters ({len(name)} given)")
     return name
+
+
+def _refuse_taken_name(conn: sqlite3.Connection, name: str, profile_id: int | None) -> None:
+    """ValueError when another walker has this name in any capitals or accent spelling ("ZOË"
+    beside "Zoë"); SQLite's NOCASE folds only A to Z."""
+    key = q.name_key(name)
+    for other in q.profiles(conn):
+        if other.id != profile_id and q.name_key(other.name) == key:
+            raise ValueError(f"a profile named {other.name!r} already exists")
 
 
 def _mm(distance_mm: float | None) -> int | None:
