@@ -368,7 +368,7 @@ def _build_walk(
     make_player: Callable[[Routine], Any],
     clock: Callable[[], float],
 ) -> tuple[WalkSession, KioskFlow]:
-    recorder = SessionRecorder(store, clock=clock)
+    recorder = SessionRecorder(store, clock=clock, in_force=lambda: safety.monitor.config)
     routine, problem = load_routine_or_say_why(settings["routine.name"])
     walk = WalkSession(
         monitor=safety.monitor,

@@ -28,6 +28,7 @@ from kiosk.vocabulary import ENDING_LABELS, EVENT_LABELS
 logger = logging.getLogger(__name__)
 
 PROG = "balance-kiosk logs"
+NOT_RECORDED = "not recorded (the kiosk keeps each session's settings since version 4 of its log)"
 
 
 # ------------------------------------------------------------------- parsers
@@ -167,6 +168,7 @@ def _show(args: argparse.Namespace) -> int:
     _field("Routine", f"{s.routine}, level {s.level}")
     _field("Walking", f"{s.minutes_walked:.1f} min (paused {s.seconds_paused / 60:.1f} min)")
     _field("Reminders", f"{s.reminders}, sensor faults {s.faults}")
+    _field("Settings", s.settings.describe() if s.settings else NOT_RECORDED)
     for a, b in detail.alarm_spans:
         _field("Out of reach", f"{_clock(a)} to {_clock(b)} ({_seconds((b - a) / 1000)})")
     readings = [x.distance_mm for x in detail.samples if x.distance_mm is not None]

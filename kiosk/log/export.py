@@ -8,7 +8,8 @@ CSV comes in three tables, because a spreadsheet holds one table per file:
   when reminders and pauses happened within a session.
 * ``samples``: the raw distance readings, for whoever analyses the sensor data.
 
-JSON holds the sessions with their events nested (not the samples, which would dwarf them).
+JSON holds the sessions with their events nested (not the samples, which would dwarf them)
+and the safety settings each session was walked with (null where they were not recorded).
 Times are local. The sessions table splits them into date, start_time and end_time, which
 spreadsheets read directly, plus the utc_offset that keeps them unambiguous; events, samples and
 JSON use ISO 8601 with the offset.
@@ -25,6 +26,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
@@ -157,6 +159,9 @@ def session_record(s: SessionSummary, tz: tzinfo | None = None) -> dict[str, obj
         "reminders": s.reminders,
         "longest_out_of_reach_s": round(s.longest_out_of_reach_s, 1),
         "sensor_faults": s.faults,
+        # What the alarm was set to for this session; null when it was not recorded (sessions
+        # from before the kiosk kept them).
+        "settings": None if s.settings is None else asdict(s.settings),
     }
 
 
@@ -258,7 +263,8 @@ def _json(
     }
     out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "sessions": [')
     count = 0
-    for s, events in iter_events(conn, profile_id=profile_id, since_ms=since_ms):
+    sessions = iter_events(conn, profile_id=profile_id, since_ms=since_ms, with_settings=True)
+    for s, events in sessions:
         record = session_record(s, tz)
         record["events"] = [
             {

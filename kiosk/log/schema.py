@@ -96,8 +96,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Sessions still open: found at once at open without scanning the whole table.
         "CREATE INDEX sessions_open ON sessions(id) WHERE ended_at IS NULL",
     ),
+    # v4: the safety settings in force when each session started, so that its chart keeps
+    # its own reach line after a recalibration. NULL in the sessions recorded before.
+    (
+        "ALTER TABLE sessions ADD COLUMN reach_mm INTEGER",
+        "ALTER TABLE sessions ADD COLUMN margin_mm INTEGER",
+        "ALTER TABLE sessions ADD COLUMN alarm_delay_readings INTEGER",
+        "ALTER TABLE sessions ADD COLUMN sensor_period_ms INTEGER",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# The oldest schema the readers (the CLI, doctor) read as it is: what v4 added is shown as
+# "not recorded". So a log the kiosk has not migrated yet (a card turned read-only) still reads.
+MIN_READABLE_VERSION = 3
+SETTINGS_VERSION = 4  # the first schema that records each session's settings
 
 # The WHERE clause that lets a query use the events_summary index: SQLite uses a partial index
 # only when the query's WHERE repeats the index's, so this must match the newest definition of
@@ -336,14 +348,14 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     """Open a log for reading only (the CLI): no recovery, no migration, no set-aside.
 
     Raises FileNotFoundError for a missing file and UnusableDatabase when it cannot be read or is
-    older than this code (the kiosk upgrades it the next time it starts).
+    older than MIN_READABLE_VERSION (the kiosk upgrades it the next time it starts).
     """
     if not path.is_file():
         raise FileNotFoundError(path)
     inspect_file(path)
     conn = connect_readonly(path, check_same_thread=False)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version < SCHEMA_VERSION:
+    if version < MIN_READABLE_VERSION:
         conn.close()
         raise UnusableDatabase(
             "unreadable",

@@ -67,9 +67,8 @@ RETRY_EVERY_S = 2.0  # after a failed write, retry this often even if nothing ne
 MAX_PENDING_ROWS = 20_000  # sessions/events kept in memory while writes fail
 MAX_BUFFERED_SAMPLES = 18_000  # one hour at 5 Hz
 
-_INSERT_SESSION = (
-    "INSERT INTO sessions (id, profile_id, routine, level, started_at) VALUES (?, ?, ?, ?, ?)"
-)
+_INSERT_SESSION = """INSERT INTO sessions (id, profile_id, routine, level, started_at, reach_mm,
+    margin_mm, alarm_delay_readings, sensor_period_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _INSERT_EVENT = (
     "INSERT INTO events (session_id, t, kind, detail, distance_mm) VALUES (?, ?, ?, ?, ?)"
 )
@@ -257,14 +256,22 @@ class SessionStore:
     # ----------------------------------------------------- the routine's writes
 
     def start_session(
-        self, profile_id: int, routine: str, level: int, *, t_ms: int | None = None
+        self,
+        profile_id: int,
+        routine: str,
+        level: int,
+        *,
+        t_ms: int | None = None,
+        settings: q.SessionSettings | None = None,
     ) -> int:
-        """Record that a routine starts; returns the session id. Waits (bounded) for the commit."""
+        """Record that a routine starts, with the safety settings in force (None: not known);
+        returns the session id. Waits (bounded) for the commit."""
         with self._id_lock:
             session_id = self._next_id
             self._next_id += 1
         t = self.now_ms() if t_ms is None else t_ms
-        params = (session_id, int(profile_id), str(routine), int(level), int(t))
+        in_force = settings.as_row() if settings is not None else (None,) * 4
+        params = (session_id, int(profile_id), str(routine), int(level), int(t), *in_force)
         self._submit(_Row("session", _INSERT_SESSION, params))
         self.flush(self._sync_timeout)
         return session_id
