@@ -6,12 +6,15 @@ process boundary); the kiosk itself is always built by kiosk/bootstrap.py.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +74,61 @@ def run_cli(
         encoding="utf-8",
         timeout=timeout,
     )
+
+
+# -- a data folder on a card that has turned read-only ---------------------------------------
+
+
+@contextlib.contextmanager
+def read_only_data_folder(source: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """A copy of the data folder `source` as a card that has turned read-only shows it: the
+    folder 0500 and its files 0400, as the tester set them. Yields the folder and the keyword
+    arguments for run_cli that give the command a temporary folder of its own (TMPDIR), which
+    the test can look into.
+
+    chmod binds nobody when the tests run as root, so as root the copy is also bind-mounted
+    read-only (a read-only file system, as the card itself becomes); where that is not
+    permitted the test is skipped, saying why. Either way the helper first checks that a
+    process like the command's really cannot write in the folder.
+    """
+    base = Path(tempfile.mkdtemp(prefix="balance-kiosk-read-only-"))
+    folder, scratch = base / "data", base / "tmp"
+    shutil.copytree(source, folder)
+    scratch.mkdir(mode=0o700)
+    for path in folder.iterdir():
+        path.chmod(0o400)
+    folder.chmod(0o500)
+    mounted = False
+    try:
+        if os.geteuid() == 0:
+            mounted = _mount_read_only(folder)
+        _assert_cannot_write(folder)
+        yield folder, {"env": {"TMPDIR": str(scratch)}}
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=True)
+        folder.chmod(0o700)
+        shutil.rmtree(base)
+
+
+def _mount_read_only(folder: Path) -> bool:
+    """Bind-mount `folder` read-only onto itself; True when done, or skip the test."""
+    import pytest
+
+    bound = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
+    if bound.returncode == 0:
+        remount = ["mount", "-o", "remount,bind,ro", str(folder)]
+        if subprocess.run(remount, capture_output=True).returncode == 0:
+            return True
+        subprocess.run(["umount", str(folder)], check=True)
+    pytest.skip("as root chmod binds nobody, and a read-only bind mount is not permitted here")
+
+
+def _assert_cannot_write(folder: Path) -> None:
+    probe = f"open({str(folder / 'probe')!r}, 'w')"
+    tried = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    refused = "PermissionError" in tried.stderr or "Read-only file system" in tried.stderr
+    assert refused, f"{folder} can be written: the test would prove nothing"
 
 
 # -- sensors that misbehave in ways the emulated chip cannot -------------------------------

@@ -31,3 +31,6 @@ def open_log_for_reading(data_dir: str | None) -> sqlite3.Connection:
         ) from None
     except UnusableDatabase as exc:
         raise CliError(f"the session log {path} {exc.describe()}") from exc
+    except (OSError, sqlite3.Error) as exc:  # e.g. no temporary folder to read a copy in
+        reason = getattr(exc, "strerror", None) or exc
+        raise CliError(f"the session log {path} cannot be read: {reason}") from exc

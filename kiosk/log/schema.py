@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from kiosk.log.reading import connect_readonly
 from kiosk.vocabulary import SUMMARY_EVENTS, Ending, EventKind, sql_list
 
 logger = logging.getLogger(__name__)
@@ -154,19 +155,6 @@ def expected_tables(version: int) -> set[str]:
     return tables
 
 
-def connect_readonly(path: Path, **options: object) -> sqlite3.Connection:
-    """A connection that reads the log without writing anything beside it.
-
-    In WAL mode even a read-only reader needs the -wal and -shm files, and creates them when
-    they are missing. While the kiosk has the log open they exist, and the reader shares them.
-    When they are missing nobody is writing and every row is in the file itself, so it is
-    opened immutable: nothing is created, and a card that has turned read-only reads too.
-    """
-    writer_present = Path(f"{path}-wal").exists()
-    mode = "mode=ro" if writer_present else "immutable=1"
-    return sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True, **options)
-
-
 def inspect_file(path: Path) -> None:
     """Raise UnusableDatabase unless ``path`` is missing, empty, or a kiosk log we can read.
 
@@ -174,15 +162,8 @@ def inspect_file(path: Path) -> None:
     Other errors (locked, a hot journal a read-only connection cannot roll back) leave the
     question open: ``migrate`` asks it again on the writing connection.
     """
-    try:
-        with path.open("rb") as f:
-            header = f.read(len(SQLITE_MAGIC))
-    except FileNotFoundError:
+    if not _check_header(path):
         return
-    if not header:
-        return
-    if header != SQLITE_MAGIC:
-        raise UnusableDatabase("unreadable", "it is not an SQLite database file")
     conn = connect_readonly(path)
     try:
         check_identity(conn)
@@ -192,6 +173,20 @@ def inspect_file(path: Path) -> None:
         logger.warning("could not inspect %s read-only (%s); checking it on open", path, exc)
     finally:
         conn.close()
+
+
+def _check_header(path: Path) -> bool:
+    """False for a missing or empty file; UnusableDatabase unless it starts as SQLite's do."""
+    try:
+        with path.open("rb") as f:
+            header = f.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        return False
+    if not header:
+        return False
+    if header != SQLITE_MAGIC:
+        raise UnusableDatabase("unreadable", "it is not an SQLite database file")
+    return True
 
 
 def check_identity(conn: sqlite3.Connection) -> int:
@@ -352,9 +347,18 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     """
     if not path.is_file():
         raise FileNotFoundError(path)
-    inspect_file(path)
+    _check_header(path)
     conn = connect_readonly(path, check_same_thread=False)
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    try:
+        version = check_identity(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if is_damage(exc):
+            raise UnusableDatabase("unreadable", f"it is damaged: {exc}") from exc
+        raise
+    except UnusableDatabase:
+        conn.close()
+        raise
     if version < MIN_READABLE_VERSION:
         conn.close()
         raise UnusableDatabase(
