@@ -119,13 +119,14 @@ SUMMARY_KINDS_SQL = f"kind IN {sql_list(SUMMARY_EVENTS)}"
 
 TABLES_BY_VERSION = {1: {"profiles", "sessions", "events"}, 2: {"samples"}}
 
-Reason = Literal["unreadable", "foreign", "newer"]
+Reason = Literal["unreadable", "foreign", "newer", "damaged"]
 
 
 REASON_TEXT: dict[str, str] = {
     "unreadable": "could not be read",
     "foreign": "is not a balance-kiosk session log",
     "newer": "was written by a newer version of the kiosk software",
+    "damaged": "is damaged in places",
 }
 
 
@@ -155,8 +156,10 @@ def expected_tables(version: int) -> set[str]:
     return tables
 
 
-def inspect_file(path: Path) -> None:
-    """Raise UnusableDatabase unless ``path`` is missing, empty, or a kiosk log we can read.
+def inspect_file(path: Path, *, thorough: bool = False) -> None:
+    """Raise UnusableDatabase unless ``path`` is missing, empty, or a kiosk log we can read;
+    ``thorough`` also reads every page (SQLite's quick_check), and a file damaged in places
+    raises UnusableDatabase("damaged").
 
     Opens the file read-only, so a file that fails the check is left byte-for-byte as it was.
     Other errors (locked, a hot journal a read-only connection cannot roll back) leave the
@@ -167,12 +170,30 @@ def inspect_file(path: Path) -> None:
     conn = connect_readonly(path)
     try:
         check_identity(conn)
+        damage = damage_found(conn) if thorough else None
+        if damage is not None:
+            raise UnusableDatabase("damaged", damage)
     except sqlite3.DatabaseError as exc:
         if is_damage(exc):
             raise UnusableDatabase("unreadable", f"it is damaged: {exc}") from exc
         logger.warning("could not inspect %s read-only (%s); checking it on open", path, exc)
     finally:
         conn.close()
+
+
+def damage_found(conn: sqlite3.Connection) -> str | None:
+    """None when SQLite's quick_check finds every page sound; else its first finding, in one
+    line. It reads the whole file: about a second per 200 MB here, a few on a Raspberry Pi."""
+    try:
+        found = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            return str(exc)
+        raise
+    if found == ["ok"]:
+        return None
+    lines = [line for text in found for line in str(text).splitlines()]
+    return next((line for line in lines if not line.startswith("***")), "damaged")
 
 
 def _check_header(path: Path) -> bool:
