@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from kiosk.cli.log_access import CliError, open_log_for_reading
+from kiosk.cli.log_access import CliError, open_log_for_reading, read_failure
 from kiosk.cli.options import add_command
 from kiosk.log import queries as q
 from kiosk.log.export import FORMATS, TABLES, export
@@ -112,7 +112,7 @@ def _guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         print(f"{PROG}: {exc}", file=sys.stderr)
         return exc.code
     except sqlite3.Error as exc:
-        print(f"{PROG}: could not read the session log: {exc}", file=sys.stderr)
+        print(f"{PROG}: {read_failure(args.data_dir, exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): point stdout at /dev/null so exit stays quiet.
