@@ -12,6 +12,7 @@ from collections.abc import Callable
 from kiosk.cli.log_access import CliError, open_log_for_reading, read_failure
 from kiosk.cli.options import add_command
 from kiosk.log import queries as q
+from kiosk.log.problems import storage_read_only
 from kiosk.log.store import SessionStore, StoreError
 from kiosk.paths import DataFolder
 
@@ -55,6 +56,11 @@ def _store(args: argparse.Namespace) -> SessionStore:
     store = SessionStore.open(path)
     if store.in_memory:  # nothing would be saved: say so rather than pretend
         store.close()
+        if storage_read_only(path.parent):
+            raise StoreError(
+                f"the storage (SD card) holding {path} is read-only, so the change cannot be "
+                "saved; the sessions can still be listed and exported"
+            )
         raise StoreError(
             f"the session log {path} cannot be opened to save the change; check that the data "
             "folder exists and that its storage (SD card) has free space"

@@ -153,7 +153,11 @@ def _session_line(store: Any, session_id: int, unsaved: set[int]) -> str:
     if detail is None:
         return f"session {session_id}: not found in the log"
     s = detail.session
-    note = " (not saved to the log yet: see the log's problems above)" if s.id in unsaved else ""
+    note = ""
+    if store.in_memory:
+        note = " (kept in memory only, NOT saved: see the log's problems above)"
+    elif s.id in unsaved:
+        note = " (not saved to the log yet: see the log's problems above)"
     return (
         f"session {s.id}: {s.minutes_walked:.1f} min walked, {s.reminders} reminders, "
         f"longest out of reach {s.longest_out_of_reach_s:.1f} s, "

@@ -6,7 +6,9 @@ the caregiver's screen and written to the journal.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,8 +25,8 @@ FREE_SPACE = "Free some space on the storage (SD card), or ask whoever looks aft
 class StoreProblem:
     """Something a caregiver should know about the log; ``message`` is written for them."""
 
-    # unreadable|foreign|newer|damaged|not_saving|disk_full|write_error|dropped|recovered|
-    # moved|unsaved
+    # unreadable|foreign|newer|damaged|not_saving|disk_full|read_only|write_error|dropped|
+    # recovered|moved|unsaved
     kind: str
     message: str
     at: datetime = field(default_factory=datetime.now)
@@ -38,6 +40,32 @@ def is_full(exc: BaseException) -> bool:
     return getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or (
         isinstance(exc, OSError) and exc.errno == errno.ENOSPC
     )
+
+
+def is_read_only(exc: BaseException, folder: Path | None = None) -> bool:
+    """True when an error, or the storage holding ``folder``, says the card is read-only.
+
+    SQLite reports a card that turned read-only under an open log as SQLITE_READONLY, or only
+    as an I/O error or "unable to open": then ``folder`` is probed with a file of its own.
+    """
+    if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+        return True
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return True
+    return folder is not None and storage_read_only(folder)
+
+
+def storage_read_only(folder: Path) -> bool:
+    """Whether a new file in ``folder`` is refused because its file system is read-only."""
+    probe = folder / f".balance-kiosk-probe-{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        return exc.errno == errno.EROFS
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        probe.unlink()
+    return False
 
 
 def reason_of(exc: BaseException) -> str:
@@ -93,6 +121,15 @@ def not_rescued_problem(path: Path, aside: Path, exc: BaseException) -> StorePro
 
 def write_problem(path: Path, exc: BaseException) -> StoreProblem:
     waiting = "The exercise goes on; what it records is kept in memory and saved later."
+    if is_read_only(exc, path.parent):
+        return StoreProblem(
+            "read_only",
+            f"The kiosk's storage (SD card) has turned read-only, so sessions cannot be saved "
+            f"to {path}. The exercise and its alarm go on; what it records is kept in memory "
+            "and saved if the card can be written again before the kiosk stops. Sessions "
+            "saved before are safe: copy them off (balance-kiosk logs export), then ask "
+            "whoever looks after the kiosk to check or replace the card.",
+        )
     if is_full(exc):
         return StoreProblem(
             "disk_full",
@@ -107,6 +144,14 @@ def write_problem(path: Path, exc: BaseException) -> StoreProblem:
 
 
 def not_saving(path: Path, exc: BaseException) -> StoreProblem:
+    if is_read_only(exc, path.parent):
+        return StoreProblem(
+            "not_saving",
+            f"Sessions are NOT being saved: the storage (SD card) holding {path} is "
+            "read-only. The exercise and its alarm still work, and sessions saved before can "
+            "still be read: copy them off (balance-kiosk logs export), then ask whoever looks "
+            "after the kiosk to check or replace the card.",
+        )
     return StoreProblem(
         "not_saving",
         f"Sessions are NOT being saved: the session log {path} could not be opened "
@@ -145,6 +190,11 @@ def unsaved_problem(path: Path, kept_in: Path | None, sessions: list[int]) -> St
 
 def store_error_text(path: Path, exc: BaseException) -> str:
     """Why a caregiver's change to the log could not be saved, for the command line."""
+    if is_read_only(exc, path.parent):
+        return (
+            f"the kiosk's storage (SD card) is read-only, so the change could not be saved to "
+            f"{path}; the sessions can still be read and exported"
+        )
     if is_full(exc):
         return (
             f"the kiosk's storage is full, so the change could not be saved to {path}; free "

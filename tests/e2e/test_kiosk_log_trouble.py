@@ -14,15 +14,27 @@ import time
 from pathlib import Path
 
 import pytest
-from fakes import REPO, fill_log, fill_up, run_cli, small_disk, zero_pages_of
+from fakes import (
+    REPO,
+    fill_log,
+    fill_up,
+    read_only_data_folder,
+    run_cli,
+    small_disk,
+    zero_pages_of,
+)
 
+from kiosk.access.pin_lock import PinLock
 from kiosk.log.store import SessionStore
+from kiosk.sim.scripts import SCRIPT_PIN
 
 SESSIONS = 30
 
 
-def start_kiosk(data: Path, script: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+def start_kiosk(
+    data: Path, script: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", **(env or {})}
     command = ["run", "--headless", "--simulate", "--script", script, "--data-dir", str(data)]
     return subprocess.Popen(
         [sys.executable, "-m", "kiosk.cli", *command],
@@ -181,3 +193,28 @@ def test_profiles_add_on_a_full_disk_says_so_in_one_line(tmp_path):
         assert "space" in one_line(result)  # it cannot be opened, or it cannot grow
         filler.unlink()
         assert "Bob" not in run_cli("profiles", "list", "--data-dir", data).stdout
+
+
+# ------------------------------------------------------------------ a read-only card
+
+
+def test_a_walk_on_a_card_turned_read_only_ends_with_its_summary_and_says_nothing_was_saved(
+    tmp_path,
+):
+    card = tmp_path / "card"
+    card.mkdir()
+    fill_log(card / "sessions.db", 3)
+    PinLock(card / "caregiver_pin.json").set_pin(SCRIPT_PIN)  # set before the card turned
+    with read_only_data_folder(card) as (data, as_owner):
+        before = {p.name: p.read_bytes() for p in data.iterdir()}
+        out, err = finished(start_kiosk(data, "drift", as_owner["env"]))
+        line = summary(out, 1)  # a log in memory: its own first session
+        assert "1 reminders" in line and "NOT saved" in line
+        assert "Sessions are NOT being saved" in err and "is read-only" in err
+        assert "logs export" in err  # what to do: get the sessions off the card
+        assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+        listing = run_cli("logs", "list", "--data-dir", data, **as_owner)
+        assert listing.returncode == 0 and listing.stdout.count("completed") == 3
+        added = run_cli("profiles", "add", "Bob", "--data-dir", data, **as_owner)
+        assert added.returncode == 1
+        assert "is read-only, so the change cannot be saved" in one_line(added)

@@ -241,3 +241,43 @@ def test_a_log_overwritten_while_the_kiosk_runs_is_replaced_and_this_run_written
             == 20
         )
     assert sound(log)
+
+
+# ------------------------------------------------------------------ a read-only card
+
+
+def refuse_writes(store: SessionStore, refuse: bool = True) -> None:
+    """Make the log's writer unable to write, as a card turned read-only does: with SQLite's
+    query_only every write fails with SQLITE_READONLY, the error SQLite gives for a log it may
+    no longer write. A setting of the connection that writes, like max_page_count."""
+    store._conn.execute(f"PRAGMA query_only = {'ON' if refuse else 'OFF'}")
+
+
+def test_a_card_turned_read_only_mid_walk_keeps_the_session_and_says_what_to_do(log, monkeypatch):
+    monkeypatch.setattr(session_store, "RETRY_EVERY_S", 3600.0)  # retries only when we write
+    store = SessionStore.open(log)
+    try:
+        sid = store.start_session(1, "beginner", 1, t_ms=T0 + 100 * HOUR)
+        refuse_writes(store)
+        store.record_event(sid, "alarm_on", "out of reach", 910, t_ms=T0 + 100 * HOUR + 5000)
+        store.end_session(sid, "completed", seconds_walking=30, seconds_paused=0)
+        assert not store.flush()
+        [problem] = store.problems
+        assert problem.kind == "read_only"
+        assert "turned read-only" in problem.message and "logs export" in problem.message
+        assert str(log) in problem.message
+        detail = store.session_detail(sid)  # the end of the walk still sums it up
+        assert (detail.session.reminders, detail.session.ended_how) == (1, "completed")
+        assert store.unsaved_sessions() == {sid}
+        assert counts(log) == (SESSIONS + 1, 2 * SESSIONS, SESSIONS * SAMPLES)  # not written
+
+        refuse_writes(store, False)  # the card can be written again
+        store.record_event(sid, "stop", t_ms=T0 + 100 * HOUR + 31_000)
+        assert store.flush()
+        assert [p.kind for p in store.problems] == ["read_only", "recovered"]
+    finally:
+        store.close()
+    with contextlib.closing(sqlite3.connect(log)) as conn:
+        row = conn.execute("SELECT ended_how FROM sessions WHERE id = ?", (sid,)).fetchone()
+        assert row == ("completed",)
+    assert counts(log)[1] == 2 * SESSIONS + 2
