@@ -160,6 +160,10 @@ class TonalBuzzerOutput:
             octaves=1,
             pin_factory=pin_factory,
         )
+        self.set_volume(volume)
+
+    def set_volume(self, volume: int) -> None:
+        """5 to 10 (values outside are brought inside): the next pulse plays at it."""
         self.duty = 0.5 * max(MIN_VOLUME, min(volume, 10)) / 10
 
     def sound(self, tone_hz: float) -> None:
@@ -215,6 +219,15 @@ class AlarmBuzzer:
         self._listeners: list[Callable[[bool], None]] = []
         self._thread = threading.Thread(target=self._run, name="alarm-buzzer", daemon=True)
         self._thread.start()
+
+    def set_volume(self, volume: int) -> bool:
+        """Change a tonal buzzer's loudness (5-10) from its next pulse; False for an active
+        buzzer, which has one loudness only."""
+        setter = getattr(self._output, "set_volume", None)
+        if setter is None:
+            return False
+        setter(volume)
+        return True
 
     # -- what the safety loop calls -------------------------------------------------------------
 
@@ -478,6 +491,9 @@ class NullAlarm:
 
     def heartbeat(self) -> None:
         pass
+
+    def set_volume(self, volume: int) -> bool:
+        return False
 
     def close(self) -> None:
         pass

@@ -24,9 +24,11 @@ import pygame
 
 from hardware.buzzer import AlarmBuzzer, make_buzzer_output
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker
+from hardware.nurse_call import NoNurseCall, NurseCallOutput
 from hardware.pins import mock_pin_factory, output_line
-from hardware.tof_sensor import TofSensor
+from hardware.tof_sensor import TofSensor, adafruit_driver
 from kiosk.access.pin_lock import PinLock
+from kiosk.link.escalation import Escalation
 from kiosk.log.export import export_to_usb
 from kiosk.log.store import SessionStore
 from kiosk.paths import DataFolder
@@ -36,6 +38,8 @@ from kiosk.safety.monitor import SafetyConfig, SafetyMonitor, SelfTestResult
 from kiosk.screens.app import KioskApp
 from kiosk.screens.caregiver import CaregiverArea, CaregiverTools
 from kiosk.screens.display import Rotation, open_display, open_speakers
+from kiosk.service.clock_keeper import ClockKeeper
+from kiosk.service.wall_clock import LogClock, clock_words
 from kiosk.settings import LiveSettings
 from kiosk.sim.panel import HEIGHT as PANEL_HEIGHT
 from kiosk.sim.panel import NullSimulator, SimulatorPanel
@@ -117,6 +121,7 @@ def build_sensor(
     io_timeout_s: float | None = None,
     open_bus: Callable[[], Any] = open_i2c_bus,
     pin_factory: Any = None,
+    driver_factory: Callable[[Any, int, float], Any] = adafruit_driver,
 ) -> SensorParts:
     """The VL53L0X on I2C-1 with gpiozero's default pins, or the emulated chip with mock
     pins when simulating (see `wants_simulation`)."""
@@ -146,6 +151,7 @@ def build_sensor(
         io_timeout_s=timeout_s,
         reset_line=reset_line,
         clock=clock,
+        driver_factory=driver_factory,
     )
     return SensorParts(sensor, simulation, pin_factory, bus, reset_line)
 
@@ -164,6 +170,8 @@ class SafetyParts:
     monitor: SafetyMonitor
     buzzer: Any  # an AlarmBuzzer, or a stand-in with its methods (replay: NullAlarm)
     sensor_parts: SensorParts
+    escalation: Escalation
+    nurse_call: Any  # a NurseCallOutput, or NoNurseCall where none is wired
 
     @property
     def simulation(self) -> Simulation | None:
@@ -176,13 +184,17 @@ class SafetyParts:
         log.info("self-test: %s", result.message)
         self.monitor.arm() if armed else self.monitor.disarm()
         self.monitor.start()
+        self.escalation.start()
         return result
 
     def close(self) -> None:
         """Silence first: a stop must not beep, and the buzzer's watchdog must not see the
-        safety thread's end as a hang."""
+        safety thread's end as a hang. The nurse-call line is released last: in the
+        fail-safe wiring a stopped kiosk reads as a call, as facility equipment expects."""
+        self.escalation.stop()
         self.buzzer.close()
         self.monitor.stop(timeout=0.5)
+        self.nurse_call.close()
 
 
 def build_safety(
@@ -201,7 +213,17 @@ def build_safety(
         alarm = AlarmBuzzer(build_buzzer_output(settings, parts.pin_factory))
     config = SafetyConfig.from_settings(settings)
     monitor = SafetyMonitor(parts.sensor, alarm, config, clock=clock, sleep=sleep)
-    return SafetyParts(monitor, alarm, parts)
+    nurse_call = build_nurse_call(settings, parts.pin_factory)
+    escalation = Escalation(monitor, alarm, nurse_call, settings["escalation.after_s"], clock=clock)
+    return SafetyParts(monitor, alarm, parts, escalation, nurse_call)
+
+
+def build_nurse_call(settings: Mapping[str, Any], pin_factory: Any = None) -> Any:
+    """The nurse-call relay's output, or a stand-in when none is wired."""
+    pin = settings["nurse_call.pin"]
+    if pin < 0:
+        return NoNurseCall()
+    return NurseCallOutput(pin, settings["nurse_call.mode"], pin_factory)
 
 
 def build_replay(settings: Mapping[str, Any], start_s: float = 0.0) -> tuple[SafetyParts, Any]:
@@ -210,7 +232,8 @@ def build_replay(settings: Mapping[str, Any], start_s: float = 0.0) -> tuple[Saf
     alarm that records what it was asked). Returns the parts and the clock."""
     from hardware.buzzer import NullAlarm
     from hardware.clock import VirtualClock
-    from kiosk.safety.replay import REPLAY_IO_TIMEOUT_S
+    from hardware.tof_sensor import driver_on_clock
+    from kiosk.safety.replay import REPLAY_IO_TIMEOUT_S, DriverClock
 
     clock = VirtualClock(start_s)
     parts = build_safety(
@@ -222,14 +245,23 @@ def build_replay(settings: Mapping[str, Any], start_s: float = 0.0) -> tuple[Saf
         walker=FixedWalker(None),
         noise_mm=0.0,
         io_timeout_s=REPLAY_IO_TIMEOUT_S,
+        driver_factory=driver_on_clock(DriverClock(clock)),
     )
     return parts, clock
 
 
-def keep_rule_in_step(settings: Any, monitor: SafetyMonitor) -> None:
-    """A caregiver's change to the reach line reaches the running monitor at once."""
+def keep_rule_in_step(settings: Any, safety: SafetyParts) -> None:
+    """A caregiver's change to the reach line, the volume or the call delay reaches the
+    running parts at once."""
     keys = ("safety.reach_mm", "safety.margin_mm", "safety.alarm_delay_readings")
+    monitor = safety.monitor
     settings.apply_now(keys, lambda s: monitor.set_rule(SafetyConfig.from_settings(s).rule))
+    settings.apply_now(("buzzer.volume",), lambda s: safety.buzzer.set_volume(s["buzzer.volume"]))
+
+    def new_delay(s: Any) -> None:
+        safety.escalation.after_s = s["escalation.after_s"]
+
+    settings.apply_now(("escalation.after_s",), new_delay)
 
 
 @dataclass(frozen=True)
@@ -265,6 +297,7 @@ class Kiosk:
     walk: WalkSession
     app: KioskApp
     runner: ScriptRunner | None = None
+    clock_keeper: ClockKeeper | None = None  # corrects the log's times when the clock is set
     _walk_ended: bool = False
 
     def end_walk(self) -> None:
@@ -278,6 +311,8 @@ class Kiosk:
 
     def close(self) -> None:
         self.end_walk()
+        if self.clock_keeper is not None:
+            self.clock_keeper.stop()
         self.store.close()
         pygame.quit()
 
@@ -292,16 +327,22 @@ def build_kiosk(
     display: pygame.Surface | None = None,
     make_player: Callable[[Routine], Any] = RoutinePlayer.from_routine,
     clock: Callable[[], float] = time.monotonic,
+    wall_clock: LogClock | None = None,
 ) -> Kiosk:
     """The whole kiosk, ready for `serve`. Raises KioskBuildError when the sensor or the
-    buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...)."""
+    buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...).
+
+    Without a `store` the log is opened here on a `LogClock` (the real wall clock unless
+    `wall_clock` is given) and kept right by a ClockKeeper."""
     safety = safety or _safety_or_say_why(settings, flags)
-    keep_rule_in_step(settings, safety.monitor)
-    store = store or SessionStore.open(data.create().sessions_db)
+    keep_rule_in_step(settings, safety)
+    if store is None:
+        wall_clock = wall_clock or LogClock()
+        store = SessionStore.open(data.create().sessions_db, clock=wall_clock.now)
     pin = PinLock(data.caregiver_pin)
     if flags.script and not pin.has_pin:
         pin.set_pin(SCRIPT_PIN)
-    walk, flow = _build_walk(settings, safety, store, make_player, clock)
+    walk, flow = _build_walk(settings, safety, store, make_player, clock, data, wall_clock)
     show_panel = safety.simulation is not None and flags.windowed and not flags.headless
     display, rotation = _open_screen(settings, flags, display, show_panel)
     tools = CaregiverTools(
@@ -313,7 +354,9 @@ def build_kiosk(
         walk=flow,
         export_to_usb=functools.partial(export_to_usb, store),
         clock=clock,
-        routine_problem=walk.routine_problem,
+        routine_problem=lambda: walk.routine_problem,
+        escalation=safety.escalation,
+        clock_problem=lambda: _clock_problem(wall_clock),
     )
     app = KioskApp(
         display=display,
@@ -325,9 +368,19 @@ def build_kiosk(
         buzzer=safety.buzzer,
         caregiver=CaregiverArea(tools),
         simulator=_simulator(safety.simulation, display, rotation, show_panel),
+        escalation=safety.escalation,
         clock=clock,
     )
-    return _finish_wiring(settings, data, safety, store, pin, flow, walk, app, flags, clock)
+    kiosk = _finish_wiring(settings, data, safety, store, pin, flow, walk, app, flags, clock)
+    if wall_clock is not None:
+        kiosk.clock_keeper = ClockKeeper(wall_clock, store).start()
+    return kiosk
+
+
+def _clock_problem(wall_clock: LogClock | None) -> str | None:
+    if wall_clock is None or wall_clock.synchronised is not False:
+        return None
+    return f"The date may be wrong: {clock_words(False)}."
 
 
 def _safety_or_say_why(settings: LiveSettings, flags: KioskFlags) -> SafetyParts:
@@ -355,6 +408,7 @@ def _finish_wiring(
     # The log hears each safety event after the screens (the screens pause the video).
     safety.monitor.add_listener(walk.recorder.on_safety)
     safety.monitor.add_reading_listener(walk.recorder.on_reading)
+    safety.escalation.add_listener(walk.recorder.on_call)
     runner = _script_runner(flags, safety.simulation, clock)
     if runner is not None:
         app.hooks.append(runner)
@@ -367,14 +421,19 @@ def _build_walk(
     store: SessionStore,
     make_player: Callable[[Routine], Any],
     clock: Callable[[], float],
+    data: DataFolder,
+    wall_clock: LogClock | None,
 ) -> tuple[WalkSession, KioskFlow]:
-    recorder = SessionRecorder(store, clock=clock, in_force=lambda: safety.monitor.config)
+    clock_set = (lambda: wall_clock.synchronised) if wall_clock else (lambda: True)
+    recorder = SessionRecorder(
+        store, clock=clock, in_force=lambda: safety.monitor.config, wall_clock_set=clock_set
+    )
     routine, problem = load_routine_or_say_why(settings["routine.name"])
     walk = WalkSession(
         monitor=safety.monitor,
         buzzer=safety.buzzer,
         recorder=recorder,
-        walkers=WalkerChoice(store),
+        walkers=WalkerChoice(store, data.chosen_walker),
         routine=routine,
         make_player=make_player,
         routine_problem=problem,
@@ -385,6 +444,11 @@ def _build_walk(
         flow.timing = replace(flow.timing, rewind_s=s["routine.rewind_s"])
 
     settings.apply_now(("routine.rewind_s",), new_rewind)
+    settings.apply_now(
+        ("routine.name",),
+        lambda s: walk.use_routine(*load_routine_or_say_why(s["routine.name"])),
+        when="Used from the next walk.",
+    )
     cut_short = recent_cut_short_walk(store, routine)
     if cut_short is not None:
         log.warning(

@@ -58,6 +58,11 @@ class DataFolder:
         """The caregiver PIN's salted hash and its lockout."""
         return self.path / "caregiver_pin.json"
 
+    @property
+    def chosen_walker(self) -> Path:
+        """Who was chosen on the home screen, remembered across restarts."""
+        return self.path / "walker.json"
+
     def screenshots(self, stamp: str) -> Path:
         """A folder for one run's screenshots."""
         return self.path / f"screenshots-{stamp}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -236,6 +237,34 @@ SCHEMA: tuple[Setting, ...] = (
         label="Rewind after a pause",
         help="How many seconds the video goes back when the walker returns.",
     ),
+    Setting(
+        "escalation.after_s",
+        20,
+        unit="s",
+        minimum=5,
+        maximum=120,
+        step=5,
+        label="Call for help after",
+        why_limited="calls must be few and meaningful, and never late",
+        help="How long the walker may be out of reach, or the sensor out of order, during a "
+        "walk before help is called (the nurse call, and the broker when set up).",
+    ),
+    Setting(
+        "nurse_call.pin",
+        -1,
+        minimum=-1,
+        maximum=27,
+        help="The GPIO pin (BCM) driving the nurse-call relay or optocoupler; -1 when none "
+        "is wired.",
+    ),
+    Setting(
+        "nurse_call.mode",
+        "normally_closed",
+        choices=("normally_closed", "normally_open"),
+        help="'normally_closed' (fail-safe, as facility equipment prefers): the contact is "
+        "closed while all is well and opens on a call, a crash, a power cut or a stop; "
+        "'normally_open': it closes on a call only.",
+    ),
 )
 
 _BY_KEY = {s.key: s for s in SCHEMA}
@@ -244,7 +273,12 @@ _BY_KEY = {s.key: s for s in SCHEMA}
 class Settings(Mapping[str, Any]):
     """Checked settings by "section.name" key; every key of the schema is present."""
 
-    def __init__(self, values: Mapping[str, Any] | None = None, source: str = "defaults") -> None:
+    def __init__(
+        self,
+        values: Mapping[str, Any] | None = None,
+        source: str = "defaults",
+        origins: Mapping[str, str] | None = None,
+    ) -> None:
         merged = {s.key: s.default for s in SCHEMA}
         for key, value in (values or {}).items():
             if key not in _BY_KEY:
@@ -253,6 +287,8 @@ class Settings(Mapping[str, Any]):
         _check_together(merged, source)
         self._values = merged
         self.source = source
+        # Where each value that is not a default was set (a file's path); `config` shows it.
+        self.origins = dict(origins) if origins is not None else dict.fromkeys(values or {}, source)
 
     def __getitem__(self, key: str) -> Any:
         return self._values[key]
@@ -267,7 +303,7 @@ class Settings(Mapping[str, Any]):
         """A copy with some values changed; keys use '__' for the dot (safety__reach_mm)."""
         values = dict(self._values)
         values.update({k.replace("__", "."): v for k, v in changes.items()})
-        return Settings(values, self.source)
+        return Settings(values, self.source, self.origins)
 
 
 def _unknown_key(key: str, source: str) -> str:
@@ -276,7 +312,23 @@ def _unknown_key(key: str, source: str) -> str:
     return f"{source}: unknown setting {key!r}.{hint} Known settings are listed in the README."
 
 
+def _check_pins(values: Mapping[str, Any], source: str) -> None:
+    nurse = values["nurse_call.pin"]
+    if nurse < 0:
+        return
+    taken = {2: "the sensor's I2C lines", 3: "the sensor's I2C lines"}
+    taken[values["buzzer.pin"]] = "buzzer.pin"
+    if values["sensor.xshut_pin"] >= 0:
+        taken[values["sensor.xshut_pin"]] = "sensor.xshut_pin"
+    if nurse in taken:
+        raise ConfigError(
+            f"{source}: nurse_call.pin = {nurse} is already used by {taken[nurse]}; wire the "
+            f"nurse-call relay to a free GPIO and set it here, or use -1 when none is wired."
+        )
+
+
 def _check_together(values: Mapping[str, Any], source: str) -> None:
+    _check_pins(values, source)
     xshut, buzzer = values["sensor.xshut_pin"], values["buzzer.pin"]
     if xshut in (2, 3) or xshut == buzzer:
         used = "the sensor's I2C lines (GPIO 2 and 3)" if xshut in (2, 3) else "buzzer.pin"
@@ -308,16 +360,17 @@ def load_settings(
     base = _load_base(path)
     if overrides is None or not overrides.exists():
         return base
-    changes = _read_toml(overrides)
-    return Settings(
-        {**dict(base), **_flatten(changes, str(overrides))}, f"{base.source} + {overrides}"
-    )
+    changes = _flatten(_read_toml(overrides), str(overrides))
+    origins = {**base.origins, **dict.fromkeys(changes, str(overrides))}
+    return Settings({**dict(base), **changes}, f"{base.source} + {overrides}", origins)
 
 
 def save_override(overrides: Path, settings: Settings, key: str, value: Any) -> Settings:
     """Check one change against the schema, write it to the overrides file, return the new
     settings. Raises ConfigError (and writes nothing) when the value is not allowed."""
-    updated = Settings({**dict(settings), key: value}, settings.source)
+    updated = Settings(
+        {**dict(settings), key: value}, settings.source, {**settings.origins, key: str(overrides)}
+    )
     current = _read_toml(overrides) if overrides.exists() else {}
     section, name = key.split(".", 1)
     current.setdefault(section, {})[name] = value
@@ -358,17 +411,18 @@ class LiveSettings:
     def __init__(self, settings: Settings, overrides: Path | None = None) -> None:
         self.current = settings
         self.overrides = overrides
-        self._appliers: list[tuple[tuple[str, ...], Applier]] = []
+        self._appliers: list[tuple[tuple[str, ...], Applier, str]] = []
 
     def __getitem__(self, key: str) -> Any:
         return self.current[key]
 
-    def apply_now(self, keys: tuple[str, ...], applier: Applier) -> None:
-        """Call `applier(settings)` whenever one of `keys` changes."""
-        self._appliers.append((keys, applier))
+    def apply_now(self, keys: tuple[str, ...], applier: Applier, when: str = "In use now.") -> None:
+        """Call `applier(settings)` whenever one of `keys` changes; `when` tells the
+        caregiver when the change takes effect."""
+        self._appliers.append((keys, applier, when))
 
     def applies_now(self, key: str) -> bool:
-        return any(key in keys for keys, _ in self._appliers)
+        return any(key in keys for keys, _, _ in self._appliers)
 
     def save(self, key: str, value: Any) -> str:
         """Check, save and apply one change; returns what the caregiver is told.
@@ -379,11 +433,26 @@ class LiveSettings:
             self.current = Settings({**dict(self.current), key: value}, self.current.source)
         else:
             self.current = save_override(self.overrides, self.current, key, value)
-        for keys, applier in self._appliers:
+        when = "Used from the next start of the kiosk."
+        for keys, applier, applied in self._appliers:
             if key in keys:
                 applier(self.current)
-        when = "In use now." if self.applies_now(key) else "Restart the kiosk to use it."
-        return f"Saved: {key} = {value}. {when}"
+                when = applied
+        setting = _BY_KEY[key]
+        shown = f"{_toml_value(value)} {setting.unit}".strip()
+        return f"Saved: {setting.label or key} {shown}. {when}"
+
+
+def for_people(message: str) -> str:
+    """A refusal from the schema, for the caregiver's screen: the labels they see instead of
+    the file's keys, without the file's name or advice about editing lines."""
+    text = message.split(": ", 1)[-1] if message.count(": ") else message
+    text = re.sub(r"\s*Change it, or delete the line to use the default [^.]+\.", "", text)
+    for setting in SCHEMA:
+        if setting.label:
+            text = text.replace(f"{setting.key} = ", f"{setting.label} ")
+            text = text.replace(setting.key, setting.label)
+    return text.strip()
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -435,6 +504,8 @@ def render_toml(settings: Settings | None = None) -> str:
         lines += [
             f"# {setting.help}",
             f"# Allowed: {setting.allowed()}. Default: {_toml_value(setting.default)}.",
-            f"{setting.name} = {_toml_value(settings[setting.key])}",
         ]
+        if setting.key in settings.origins:
+            lines.append(f"# In force: set in {settings.origins[setting.key]}.")
+        lines.append(f"{setting.name} = {_toml_value(settings[setting.key])}")
     return "\n".join(lines) + "\n"

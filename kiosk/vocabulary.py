@@ -21,6 +21,11 @@ class EventKind(StrEnum):
     RESUME = "resume"
     CHAPTER = "chapter"  # the video reached a new chapter
     STOP = "stop"  # the session ended before the routine did
+    HELP_REQUESTED = "help_requested"  # the walker tapped "Call for help" (and confirmed)
+    ESCALATED = "escalated"  # help was called: nurse call, broker, screen
+    ACKNOWLEDGED = "acknowledged"  # a caregiver answered the call
+    CLOCK_UNSET = "clock_unset"  # started before the wall clock was synchronised
+    CLOCK_CORRECTED = "clock_corrected"  # the clock was set later: the session's times moved
 
 
 class Ending(StrEnum):
@@ -47,6 +52,11 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.RESUME: "resumed",
     EventKind.CHAPTER: "chapter",
     EventKind.STOP: "stop pressed",
+    EventKind.HELP_REQUESTED: "help requested by the walker",
+    EventKind.ESCALATED: "help called",
+    EventKind.ACKNOWLEDGED: "call answered by a caregiver",
+    EventKind.CLOCK_UNSET: "time not confirmed: the clock was not set",
+    EventKind.CLOCK_CORRECTED: "clock set: the session's times corrected",
 }
 
 ENDING_LABELS: dict[Ending, str] = {

@@ -53,6 +53,7 @@ from typing import Any
 
 from kiosk.log import queries as q
 from kiosk.log import unsaved
+from kiosk.log.clock_correction import shift_session_times
 from kiosk.log.opening import (
     damaged_in_places,
     open_file,
@@ -474,6 +475,22 @@ class SessionStore:
                 if is_damage(exc) and not self._closed:
                     self._queue.put(_CHECK)
                 raise
+
+    def correct_clock(self, jump_ms: int) -> list[int]:
+        """The wall clock has just been set, `jump_ms` away from what this run logged with:
+        move the times of this run's sessions logged before, and return their ids.
+
+        Rows still waiting for room on the card were stamped on the old scale too, and moving
+        them in memory would be a guess: then nothing moves and the sessions keep their mark.
+        """
+
+        def correct(conn: sqlite3.Connection) -> list[int]:
+            if self._pending or self._samples:
+                logger.warning("the clock was set while rows wait to be saved; times not moved")
+                return []
+            return shift_session_times(conn, self._first_id, jump_ms, self.now_ms())
+
+        return self._call(correct)
 
     # ---------------------------------------------------------------- closing
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pygame
 
+from kiosk import typeface
 from kiosk.text_layout import wrap
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,9 @@ class CaptionOverlay:
         self._cache: pygame.Surface | None = None
 
     def _font(self, size: int) -> pygame.font.Font:
+        """The screens' typeface at `size` px of line height (or the font file given)."""
+        if self._font_path is None:
+            return typeface.font(size)
         if size not in self._fonts:
             if not pygame.font.get_init():
                 pygame.font.init()

@@ -37,6 +37,7 @@ FAILURES_BEFORE_GIVING_UP = FPS * 5  # then systemd's watchdog restarts the kios
 # A tap this soon after the screen changed was meant for the screen before (a double tap, or
 # a finger already on its way): it is ignored, so it never acts on the new screen.
 TAP_GUARD_S = 0.4
+HELP_CONFIRM_S = 5.0  # "Call for help" asks for a second tap within this time
 
 Hook = Callable[["KioskApp", float], None]
 
@@ -54,6 +55,7 @@ class KioskApp:
         buzzer: Any,
         caregiver: CaregiverArea,
         simulator: Any,
+        escalation: Any,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.display = display
@@ -67,6 +69,8 @@ class KioskApp:
         self.buzzer = buzzer
         self.caregiver = caregiver
         self.simulator = simulator  # the simulator's strip, or its empty twin
+        self.escalation = escalation  # calls for help (kiosk/link/escalation.py)
+        self._help_confirm_until: float | None = None
         self.clock = clock
         self.touch = TouchInput(rotation)
         self.buttons: list[Button] = []
@@ -179,7 +183,7 @@ class KioskApp:
         if self.touch.corner_held(now) and not self.caregiver.open:
             if self.flow.screen is Screen.ROUTINE:
                 self.flow.press("pause", now)
-            self.caregiver.show()
+            self.caregiver.show(corner_press=True)
 
     def _press(self, point: tuple[int, int], now: float) -> None:
         if now - self._shown_at < TAP_GUARD_S:
@@ -191,11 +195,27 @@ class KioskApp:
                     self.caregiver.press(button.action)
                 elif button.action == "profile:next":
                     self.walkers.next()
+                elif button.action == "help":
+                    self._help_tapped(now)
                 elif button.action == "acknowledge":
                     self.caregiver.show()  # only a caregiver acknowledges: PIN first
                 else:
                     self.flow.press(button.action, now)
                 return
+
+    def _help_tapped(self, now: float) -> None:
+        """The first tap asks for a second within HELP_CONFIRM_S; the second calls."""
+        if self.escalation.call is not None:
+            return
+        if self._help_confirm_until is not None and now <= self._help_confirm_until:
+            self._help_confirm_until = None
+            self.escalation.request_help()
+        else:
+            self._help_confirm_until = now + HELP_CONFIRM_S
+
+    def _help_confirming(self, now: float) -> bool:
+        until = self._help_confirm_until
+        return until is not None and now <= until and self.escalation.call is None
 
     # -- drawing ------------------------------------------------------------------------------
 
@@ -256,5 +276,7 @@ class KioskApp:
             notices=self._home_notices() if home else (),
             stop_pending=self.flow.stop_pending,
             cannot_start=self.walk.routine_problem is not None,
+            help_confirming=self._help_confirming(now),
+            call=self.escalation.call.words if self.escalation.call else None,
             loop_stopped=self.flow.loop_stopped,
         )

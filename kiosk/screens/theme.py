@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import pygame
+
+from kiosk import typeface
 
 Colour = tuple[int, int, int]
 
@@ -33,8 +32,6 @@ PAIRS: dict[str, tuple[Colour, Colour]] = {
     "fault": (FAULT_TEXT, FAULT),
 }
 
-_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
-
 
 def _luminance(colour: Colour) -> float:
     def channel(value: int) -> float:
@@ -52,29 +49,5 @@ def contrast(a: Colour, b: Colour) -> float:
 
 
 def font(size: int, bold: bool = False) -> pygame.font.Font:
-    """DejaVu Sans where installed (Raspberry Pi OS has it), else pygame's own font.
-
-    `size` is the line height in pixels, so "32 px text" means what it says."""
-    if not pygame.font.get_init():
-        pygame.font.init()
-        _font.cache_clear()  # fonts made before a pygame.quit() are dead
-    return _font(size, bold)
-
-
-@cache
-def _font(size: int, bold: bool) -> pygame.font.Font:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for folder in _FONT_DIRS:
-        if (folder / name).exists():
-            return _sized(str(folder / name), size)
-    return _sized(None, size)
-
-
-def _sized(path: str | None, size: int) -> pygame.font.Font:
-    # Fonts differ in how tall a "size" is; grow the size until the line is tall enough.
-    points = size
-    candidate = pygame.font.Font(path, points)
-    while candidate.get_height() < size:
-        points += 1
-        candidate = pygame.font.Font(path, points)
-    return candidate
+    """The kiosk's typeface at `size` pixels of line height (kiosk/typeface.py)."""
+    return typeface.font(size, bold)

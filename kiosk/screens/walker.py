@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,11 +52,15 @@ class WalkerView:
     stop_pending: bool = False
     loop_stopped: bool = False
     cannot_start: bool = False  # the routine cannot be played
+    help_confirming: bool = False  # "Call for help" was tapped once
+    call: str | None = None  # help has been called: by what, in words
 
 
 def draw_walker_screen(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
     surface.fill(theme.BACKGROUND)
     buttons = _DRAW[view.screen](surface, layout, view)
+    if view.call and view.screen not in (Screen.OUT_OF_REACH, Screen.SENSOR_FAULT):
+        _draw_call_banner(surface, layout, view, buttons)  # alarm screens say it themselves
     _draw_alarm_strip(surface, layout, view)
     return [draw_button(surface, b, layout) for b in buttons]
 
@@ -75,11 +80,14 @@ def _home(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[But
     bottom = start.top - layout.gap
     if len(view.profiles) > 1:
         names = dict(view.profiles)
-        name = names.get(view.profile_id, next(iter(names.values())))
         walker = pygame.Rect(
             area.left, bottom - layout.button_height, area.width, layout.button_height
         )
-        buttons.insert(0, Button(walker, f"Walking: {name}  (tap for next)", "profile:next"))
+        if view.profile_id in names:
+            label = f"Walking: {names[view.profile_id]}  (tap for next)"
+        else:  # nobody chosen yet: ask, never guess
+            label, buttons = "Who is walking? Tap to choose", []
+        buttons.insert(0, Button(walker, label, "profile:next"))
         bottom = walker.top - layout.gap
     title_px = fit_size(view.routine_title, area.width, 2, layout.title_px, 36, bold=True)
     y = draw_text(surface, view.routine_title, area, title_px, bold=True, centre=True)
@@ -214,10 +222,10 @@ def _video_area(layout: Layout) -> tuple[pygame.Rect, list[pygame.Rect]]:
     if not layout.portrait:
         column = round(230 * layout.scale)
         side = layout.below_badge
-        height = (side.height - layout.gap) // 2
+        height = (side.height - 2 * layout.gap) // 3
         rows = [
-            pygame.Rect(side.right - column, side.top, column, height),
-            pygame.Rect(side.right - column, side.bottom - height, column, height),
+            pygame.Rect(side.right - column, side.top + i * (height + layout.gap), column, height)
+            for i in range(3)
         ]
         video = pygame.Rect(
             0,
@@ -226,7 +234,7 @@ def _video_area(layout: Layout) -> tuple[pygame.Rect, list[pygame.Rect]]:
             layout.height - layout.margin - chapter_bar - layout.gap,
         )
         return video, rows
-    rows = layout.button_row(2)
+    rows = layout.button_row(3)
     top_of_controls = min(r.top for r in rows) - layout.gap - chapter_bar
     video = pygame.Rect(0, 0, layout.width, max(100, top_of_controls - layout.gap))
     return video, rows
@@ -237,7 +245,7 @@ def _routine(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[
     if view.player is not None:
         view.player.draw(surface, video)
     _chapter_bar(surface, layout, view, video.bottom + layout.gap)
-    return [Button(rows[0], "Pause", "pause", "primary"), Button(rows[1], "Stop", "stop")]
+    return _beside_the_video(rows, Button(rows[0], "Pause", "pause", "primary"), view)
 
 
 def _paused(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
@@ -253,35 +261,32 @@ def _paused(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[B
     room = pygame.Rect(room.left, y, room.width, video.bottom - y)
     draw_text(surface, rest, room, layout.body_px, centre=True)
     _chapter_bar(surface, layout, view, video.bottom + layout.gap)
-    return [Button(rows[0], "Resume", "resume", "go"), Button(rows[1], "Stop", "stop")]
+    return _beside_the_video(rows, Button(rows[0], "Resume", "resume", "go"), view)
 
 
 def _out_of_reach(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
     surface.fill(theme.ALERT)
     area = layout.below_badge
-    y = draw_text(
-        surface, "Come back to the support", area, layout.alert_px, bold=True, centre=True
-    )
-    hint = (
-        "Come back and hold on: then the walk ends."
-        if view.stop_pending
-        else "Hold on with one hand. The video waits for you."
-    )
-    y = draw_text(
-        surface,
-        hint,
-        pygame.Rect(area.left, y + layout.gap, area.width, 200),
-        layout.body_px,
-        centre=True,
-    )
+    title, hint = "Come back to the support", "Hold on with one hand. The video waits for you."
+    if view.stop_pending:
+        hint = "Come back and hold on: then the walk ends."
+    if view.call:  # said first, in the largest type: somebody is coming
+        title, hint = "Help has been called", f"Come back to the support if you can ({view.call})."
+    size = fit_size(title, area.width, 2, layout.alert_px, 48, bold=True)
+    y = draw_text(surface, title, area, size, bold=True, centre=True)
+    room = pygame.Rect(area.left, y + layout.gap // 2, area.width, 200)
+    y = draw_text(surface, hint, room, layout.body_px, centre=True)
     stop = _corner_button(layout)
-    gauge = pygame.Rect(
-        area.left + 30, y + 3 * layout.gap, area.width - 60, round(28 * layout.scale)
-    )
-    if gauge.bottom + 60 > stop.top:  # no room above the button: leave it the right end
-        gauge.width = stop.left - layout.gap - 40 - gauge.left
-    draw_gauge(surface, gauge, view.status.distance_mm, view.status.reach_mm, layout)
-    return [Button(stop, "Stop", "stop", "fault")]
+    help_rect = stop.copy()
+    help_rect.left = area.left
+    gauge_height = round(28 * layout.scale)
+    gauge = pygame.Rect(area.left + 30, y + layout.gap + 20, area.width - 60, gauge_height)
+    labels_fit = gauge.bottom + 22 + layout.body_px < stop.top - layout.gap
+    if gauge.bottom + 20 < stop.top - layout.gap:
+        draw_gauge(
+            surface, gauge, view.status.distance_mm, view.status.reach_mm, layout, labels=labels_fit
+        )
+    return [_help_button(help_rect, view), Button(stop, "Stop", "stop", "fault")]
 
 
 def _countdown(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
@@ -300,7 +305,7 @@ def _sensor_fault(surface: pygame.Surface, layout: Layout, view: WalkerView) -> 
     surface.fill(theme.FAULT)
     area = layout.below_badge
     rows = layout.button_row(2)
-    headline = "Hold the support. Call for help."
+    headline = "Help has been called" if view.call else "Hold the support. Call for help."
     size = fit_size(headline, area.width, 2, layout.alert_px, 64, bold=True)
     y = draw_text(surface, headline, area, size, theme.FAULT_TEXT, bold=True, centre=True)
     detail = _fault_detail(view)
@@ -309,15 +314,56 @@ def _sensor_fault(surface: pygame.Surface, layout: Layout, view: WalkerView) -> 
     lines = wrap(detail, text_font, room.width)
     fitting = max(1, room.height // text_font.get_linesize())
     if len(lines) > fitting:  # a small panel: the reason, shortened, is what matters
-        lines = wrap(f"Sensor: {view.status.fault or 'working again'}", text_font, room.width)
+        short = for_the_walker(view.status.fault) if view.status.fault else "working again"
+        lines = wrap(f"Sensor: {short}", text_font, room.width)
     draw_text(
         surface, "\n".join(lines[:fitting]), room, layout.body_px, theme.FAULT_TEXT, centre=True
     )
-    rows = layout.button_row(2)
+    rows = layout.button_row(3)
     return [
         Button(rows[0], "Caregiver: OK", "acknowledge", "fault"),
-        Button(rows[1], "Stop", "stop", "fault"),
+        _help_button(rows[1], view),
+        Button(rows[2], "Stop", "stop", "fault"),
     ]
+
+
+def _beside_the_video(rows: list[pygame.Rect], first: Button, view: WalkerView) -> list[Button]:
+    """Pause or Resume, then Call for help, then Stop."""
+    return [first, _help_button(rows[1], view), Button(rows[2], "Stop", "stop")]
+
+
+def _help_button(rect: pygame.Rect, view: WalkerView) -> Button:
+    """ "Call for help"; a second tap confirms (no dialog to read); then it says it is done."""
+    if view.call:
+        return Button(rect, "Help called", "help", "go")
+    if view.help_confirming:
+        return Button(rect, "Tap again to call help", "help", "primary")
+    return Button(rect, "Call for help", "help", "primary")
+
+
+def _draw_call_banner(
+    surface: pygame.Surface, layout: Layout, view: WalkerView, buttons: list[Button]
+) -> None:
+    """Help has been called: said in large type at the top, beside any buttons there."""
+    area = layout.below_badge
+    font = theme.font(layout.title_px, bold=True)
+    height = 2 * font.get_linesize() + layout.gap
+    beside = [b.rect.left for b in buttons if b.rect.top < area.top + height]
+    right = min([*beside, area.right + layout.gap]) - layout.gap
+    width = right + layout.gap // 2 if beside else layout.width
+    box = pygame.Rect(0, 0, width, area.top + height)
+    pygame.draw.rect(surface, theme.PRIMARY, box)
+    y = area.top
+    for line in ("Help has been called", f"({view.call})"):
+        width = right - area.left
+        size = fit_size(line, width, 1, layout.title_px, 28, bold=True)
+        room = pygame.Rect(area.left, y, width, layout.title_px * 2)
+        y = draw_text(surface, line, room, size, theme.PRIMARY_TEXT, bold=True, centre=True)
+
+
+def for_the_walker(reason: str) -> str:
+    """A fault's reason without the codes meant for whoever repairs it ("(I2C error 121)")."""
+    return re.sub(r"\s*\((?:I2C )?error \d+\)", "", reason).strip()
 
 
 def _fault_detail(view: WalkerView) -> str:
@@ -326,11 +372,13 @@ def _fault_detail(view: WalkerView) -> str:
     if view.status.fault is None:
         detail = "The sensor works again. A caregiver can let the routine go on."
     else:
-        detail = f"The distance sensor is not working: {view.status.fault}."
+        detail = f"The distance sensor is not working: {for_the_walker(view.status.fault)}."
         if view.fault_acknowledged:
             detail += " Acknowledged: the routine goes on when the sensor works again."
     if view.stop_pending:
         detail += " The walk ends when the sensor works again, or a caregiver ends it."
+    if view.call:
+        detail = f"Hold the support and wait ({view.call}). {detail}"
     return detail
 
 

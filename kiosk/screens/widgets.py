@@ -99,8 +99,9 @@ def draw_gauge(
     *,
     full_scale_mm: int = 1200,
     labels: bool = True,
-) -> None:
-    """The support at the left, the reach line, and the walker as a large dot."""
+) -> list[pygame.Rect]:
+    """The support at the left, the reach line, and the walker as a large dot; returns where
+    the labels went."""
     pygame.draw.rect(surface, theme.PANEL, rect, border_radius=rect.height // 2)
     inner = rect.inflate(-rect.height, 0)
     reach_x = inner.left + round(inner.width * min(reach_mm, full_scale_mm) / full_scale_mm)
@@ -118,15 +119,24 @@ def draw_gauge(
     pygame.draw.circle(surface, colour, (x, rect.centery), rect.height)
     pygame.draw.circle(surface, theme.BACKGROUND, (x, rect.centery), rect.height, width=4)
     if not labels:
-        return
+        return []
+    return _gauge_labels(surface, rect, reach_x, layout)
+
+
+def _gauge_labels(
+    surface: pygame.Surface, rect: pygame.Rect, reach_x: int, layout: Layout
+) -> list[pygame.Rect]:
+    """ "support" under the support, "arm's reach" under the reach line; on a narrow gauge
+    the second goes on a line of its own rather than over the first."""
     small = theme.font(max(layout.body_px - 4, 28))
-    label = small.render("support", True, theme.MUTED_TEXT)
-    surface.blit(label, (rect.left - 10, rect.bottom + 22))
+    support = small.render("support", True, theme.MUTED_TEXT)
+    top = rect.bottom + 22
+    support_box = surface.blit(support, (rect.left - 10, top))
     reach = small.render("arm's reach", True, theme.MUTED_TEXT)
-    surface.blit(
-        reach,
-        (min(reach_x - reach.get_width() // 2, rect.right - reach.get_width()), rect.bottom + 22),
-    )
+    x = min(reach_x - reach.get_width() // 2, rect.right - reach.get_width())
+    if x < support_box.right + small.size(" ")[0]:
+        x, top = max(rect.left - 10, x), support_box.bottom
+    return [support_box, surface.blit(reach, (x, top))]
 
 
 def draw_badge(

@@ -38,3 +38,19 @@ def serve(kiosk: Any, notifier: SdNotifier | None = None) -> int:
         kiosk.end_walk()
     runner = kiosk.runner
     return 1 if runner is not None and runner.failure else 0
+
+
+def serve_problem(screen: Any, notifier: SdNotifier | None = None) -> None:
+    """Show why the kiosk cannot start until it is stopped. systemd sees it ready and alive,
+    so it does not restart it every few seconds: the message stays for someone to read."""
+    notifier = notifier or SdNotifier()
+
+    def stop() -> None:
+        notifier.stopping("stopping")
+        screen.stop()
+
+    install_signal_handlers(stop)
+    watchdog = ServiceWatchdog(notifier, {"problem screen": lambda: True})
+    screen.draw()
+    notifier.ready(f"cannot start: {screen.title}")
+    screen.run(on_frame=watchdog.tick)

@@ -79,7 +79,8 @@ def enter_pin(pin: str) -> Action:
 
 
 def open_caregiver(ctx: ScriptContext) -> None:
-    ctx.app.caregiver.show()
+    """The caregiver's 3-second press on the top-left corner."""
+    ctx.app.caregiver.show(corner_press=True)
 
 
 def nothing(ctx: ScriptContext) -> None:

@@ -44,10 +44,12 @@ class SessionRecorder:
         *,
         clock: Callable[[], float] = time.monotonic,
         in_force: Callable[[], SafetyConfig] | None = None,
+        wall_clock_set: Callable[[], bool | None] = lambda: True,
     ) -> None:
         self.store = store
         self._clock = clock
         self._in_force = in_force
+        self._wall_clock_set = wall_clock_set  # False: the session's date is not confirmed
         self._lock = threading.Lock()
         self._session: int | None = None
         self._started = 0.0
@@ -73,6 +75,8 @@ class SessionRecorder:
             log.exception("could not start a session record")
             session = None
         self._session = session
+        if session is not None and self._wall_clock_set() is False:
+            self.store.record_event(session, EventKind.CLOCK_UNSET, "the clock was not set")
         return session
 
     def _settings(self) -> SessionSettings | None:
@@ -99,6 +103,12 @@ class SessionRecorder:
             with self._lock:
                 self._reminders += 1
         self.store.record_event(session, str(event.kind), event.reason, event.distance_mm)
+
+    def on_call(self, kind: EventKind, words: str) -> None:
+        """Call-for-help listener: help asked, called and answered, in the open session."""
+        session = self._session
+        if session is not None:
+            self.store.record_event(session, kind, words)
 
     def on_reading(self, t: float, distance_mm: int | None) -> None:
         """Safety-thread listener: distance samples at 5 Hz."""

@@ -65,6 +65,7 @@ class WalkSession:
         self.end: EndSummary | None = None
         self.sessions: list[int] = []  # the sessions this run recorded
         self._chapter_index: int | None = None
+        self._next_routine: tuple[Any, str | None] | None = None
 
     # -- FlowEffects ----------------------------------------------------------------------------
 
@@ -79,6 +80,17 @@ class WalkSession:
         session = self.recorder.start(self.walkers.current, name, level)
         if session is not None:
             self.sessions.append(session)
+
+    def use_routine(self, routine: Any, problem: str | None) -> None:
+        """Another routine (a caregiver chose it): now, or after the walk under way."""
+        self._next_routine = (routine, problem)
+        if self.player is None:
+            self._take_next_routine()
+
+    def _take_next_routine(self) -> None:
+        if self._next_routine is not None:
+            self.routine, self.routine_problem = self._next_routine
+            self._next_routine = None
 
     def arm(self) -> None:
         self.monitor.arm()
@@ -105,6 +117,7 @@ class WalkSession:
         self.buzzer.end_hold()
         failed = self._video_failed()
         self._close_player()
+        self._take_next_routine()
         why = f"{ending}: the video stopped working ({self.player_problem})" if failed else ""
         totals = self.recorder.finish(ending, why)
         next_goal = next_goal_text(self.walkers.store, self.walkers.current)

@@ -142,7 +142,7 @@ def test_a_walk_on_a_disk_that_fills_up_is_summed_up_and_saved_at_the_next_start
         filler = fill_up(card)
         out, err = finished(kiosk)
         line = summary(out, 1)
-        assert "1 reminders" in line and "ended stopped" in line and "not saved" in line
+        assert "1 reminder," in line and "ended stopped" in line and "not saved" in line
         assert "storage is full" in err and "sessions.db.unsaved" in err
         store = SessionStore.open(data / "sessions.db")  # the kiosk starts; still full
         try:
@@ -207,9 +207,9 @@ def test_a_walk_on_a_card_turned_read_only_ends_with_its_summary_and_says_nothin
     PinLock(card / "caregiver_pin.json").set_pin(SCRIPT_PIN)  # set before the card turned
     with read_only_data_folder(card) as (data, as_owner):
         before = {p.name: p.read_bytes() for p in data.iterdir()}
-        out, err = finished(start_kiosk(data, "drift", as_owner["env"]))
+        out, err = finished(start_kiosk(data, "walk", as_owner["env"]))
         line = summary(out, 1)  # a log in memory: its own first session
-        assert "1 reminders" in line and "NOT saved" in line
+        assert "ended completed" in line and "NOT saved" in line
         assert "Sessions are NOT being saved" in err and "is read-only" in err
         assert "logs export" in err  # what to do: get the sessions off the card
         assert {p.name: p.read_bytes() for p in data.iterdir()} == before

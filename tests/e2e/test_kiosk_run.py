@@ -11,7 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import pygame
 import pytest
+
+from kiosk.screens.theme import FAULT
 
 
 def start_kiosk(tmp_path: Path, *args: str, env_extra: dict | None = None):
@@ -116,7 +119,7 @@ def test_a_bad_config_is_a_clear_error(tmp_path):
     config.write_text("[safety]\nreach_mm = 9000\n")
     kiosk = start_kiosk(tmp_path, "--config", str(config))
     _, err = kiosk.communicate(timeout=30)
-    assert kiosk.returncode == 2
+    assert kiosk.returncode == 78  # EX_CONFIG: systemd does not restart it in a loop
     assert "safety.reach_mm = 9000 is out of range" in err and "Traceback" not in err
 
 
@@ -168,7 +171,7 @@ def test_scripted_sessions_show_their_screens_and_log_the_session(
     assert how == ending
     assert kinds.count("alarm_on") == reminders
     assert kinds.count("fault_on") == faults
-    assert f"{reminders} reminders" in out
+    assert f"{reminders} reminder{'' if reminders == 1 else 's'}," in out
 
 
 @pytest.mark.slow
@@ -207,3 +210,46 @@ def test_after_a_crash_mid_walk_the_kiosk_starts_by_checking_for_the_walker(tmp_
     with sqlite3.connect(database) as db:
         (how,) = db.execute("SELECT ended_how FROM sessions").fetchone()
     assert how == "interrupted"
+
+
+def test_a_kiosk_that_cannot_start_says_why_on_its_screen_and_stays(tmp_path, notify_socket):
+    sock, path = notify_socket
+    config = tmp_path / "config.toml"
+    config.write_text("[safety]\nreach_mm = 9000\n")
+    shots = tmp_path / "shots"
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    env.update(NOTIFY_SOCKET=str(path), WATCHDOG_USEC="1000000")
+    kiosk = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kiosk.cli",
+            "run",
+            "--windowed",
+            "--size",
+            "800x480",
+            "--config",
+            str(config),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--screenshots",
+            str(shots),
+        ],  # fmt: skip
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        messages = "".join(receive(sock, "READY=1"))
+        assert "READY=1" in messages and "cannot start" in messages
+        assert "WATCHDOG=1" in "".join(receive(sock, "WATCHDOG=1", 5.0))  # no restart loop
+        assert kiosk.poll() is None  # still showing it
+        kiosk.send_signal(signal.SIGTERM)
+        _, err = kiosk.communicate(timeout=30)  # a hang guard on a loaded machine
+    finally:
+        if kiosk.poll() is None:
+            kiosk.kill()
+    assert "safety.reach_mm = 9000 is out of range" in err and "Traceback" not in err
+    picture = pygame.image.load(str(shots / "01-cannot_start.png"))
+    assert picture.get_at((5, 470))[:3] == FAULT  # the yellow fault screen, not black

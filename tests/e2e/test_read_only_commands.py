@@ -74,6 +74,15 @@ def test_they_read_what_is_there(data_folder):
     assert "Ann" in cli("profiles", "list", "--data-dir", str(data_folder.path)).stdout
     config = cli("config", "--data-dir", str(data_folder.path)).stdout
     assert "reach_mm = 650" in config  # the caregiver's change is what the kiosk will use
+    assert f"# In force: set in {data_folder.settings_overrides}." in config
+
+
+def test_config_shows_what_the_kiosk_will_use_and_where_it_comes_from(data_folder, tmp_path):
+    own = tmp_path / "r700.toml"
+    own.write_text("[safety]\nreach_mm = 700\nmargin_mm = 60\n")
+    config = cli("config", "--config", str(own), "--data-dir", str(data_folder.path)).stdout
+    assert "reach_mm = 650" in config and "reach_mm = 700" not in config  # the change wins
+    assert f"# In force: set in {own}.\nmargin_mm = 60" in config
 
 
 @pytest.mark.parametrize("command", [c for c in READ_ONLY if c not in ("config", "doctor")])

@@ -8,17 +8,21 @@ from pathlib import Path
 
 import pygame
 import pytest
-from fakes import finger, through_to_routine, through_to_walking, wait_for
+from fakes import build_harness, finger, through_to_routine, through_to_walking, wait_for
 from player_clips import truncate
 
 from hardware.buzzer import Priority
+from kiosk import typeface
 from kiosk.log.store import SessionStore
+from kiosk.player.captions import CaptionOverlay, caption_font_px
 from kiosk.player.routine import find_routine, load_routine
 from kiosk.safety.monitor import SafetyStatus
 from kiosk.safety.reach import ReachZone
 from kiosk.screens import theme
+from kiosk.screens.caregiver.pages.name_entry import KEYS
 from kiosk.screens.layout import MIN_ALERT_PX, MIN_BODY_PX, MIN_TARGET_PX, SUPPORTED_SIZES, Layout
-from kiosk.screens.walker import WalkerView, draw_walker_screen
+from kiosk.screens.walker import WalkerView, draw_walker_screen, for_the_walker
+from kiosk.screens.widgets import draw_gauge
 from kiosk.vocabulary import Ending
 from kiosk.walk.flow import Screen
 from kiosk.walk.session import EndSummary
@@ -265,7 +269,7 @@ def test_a_corrupt_log_is_kept_aside_and_the_caregiver_is_told(make_kiosk, tmp_p
     try:
         app.caregiver.tools.store = store
         assert store.problems, "the store did not report the unreadable file"
-        kept = [p for p in tmp_path.iterdir() if p.name.startswith("broken.db.")]
+        kept = [p for p in tmp_path.iterdir() if p.name.startswith("broken.db.unreadable-")]
         assert kept and kept[0].read_bytes() == original
         app.frame([])
         assert app.flow.screen is Screen.HOME
@@ -608,3 +612,167 @@ def test_a_double_tap_does_not_skip_a_page_of_safety_points(make_kiosk):
     app.frame(more)
     assert app.flow.screen is Screen.BEFORE_START  # page 2 is shown, not skipped
     assert app.flow.safety_page == page_one + 1
+
+
+# -- what a walker and a caregiver meet in their first hour ----------------------------------
+
+
+@pytest.mark.parametrize("size", SUPPORTED_SIZES)
+def test_the_gauge_labels_never_overlap(size):
+    surface = pygame.Surface(size)
+    layout = Layout(*size)
+    for reach in (150, 300, 600, 1200):
+        gauge = pygame.Rect(40, 100, size[0] - 80, 28)
+        support, reach_label = draw_gauge(surface, gauge, 500, reach, layout)
+        assert not support.colliderect(reach_label), (size, reach)
+        assert surface.get_rect().contains(reach_label)
+
+
+def test_captions_use_the_screens_typeface_at_32_px_or_more():
+    overlay = CaptionOverlay()
+    for width, height in ((800, 450), (480, 270), (1280, 720)):
+        size = caption_font_px(width, height)
+        box = overlay.render("Stand tall", pygame.Rect(0, 0, width, height))
+        line = typeface.font(size)
+        assert line.get_height() >= 32
+        pad = box.get_height() - line.get_linesize()
+        assert 0 < pad <= 2 * max(8, size // 3)  # one line of the screens' own font
+
+
+def test_the_walker_reads_no_error_codes():
+    reason = "no answer from the sensor (is it unplugged?) (I2C error 121)"
+    assert for_the_walker(reason) == "no answer from the sensor (is it unplugged?)"
+    assert for_the_walker("the bus timed out (error 110)") == "the bus timed out"
+
+
+def test_adding_a_walker_on_the_keyboard_then_setting_their_goal(make_kiosk):
+    app = make_kiosk()
+    for name in ("Ann", "Zoë"):
+        app.store.add_profile(name)
+    open_menu(app)
+    app.tap("page:walkers")
+    app.tap("add_walker")
+    type_name(app, "BOB")
+    app.tap("save")
+    assert app.current_screen == "caregiver-walkers" and app.caregiver.message == "Added Bob."
+    assert app.caregiver.current_profile().name == "Bob"  # the new walker, not another
+    app.tap("goal:minutes,up")
+    goals = {p.name: p.goal_minutes for p in app.store.profiles()}
+    assert goals["Bob"] == 15 and goals["Ann"] == 10 and goals["Zoë"] == 10
+    app.tap("rename")
+    for _ in "Bob":
+        app.tap("erase")
+    type_name(app, "BEN")
+    app.tap("save")
+    assert app.caregiver.message == "Renamed to Ben."
+    assert app.caregiver.current_profile().name == "Ben"
+    app.tap("add_walker")
+    type_name(app, "ANN")
+    app.tap("save")
+    assert "already exists" in app.caregiver.message  # Ann is there: not a second one
+    assert app.current_screen == "caregiver-name"
+
+
+def type_name(app, letters):
+    for key in letters:
+        while not any(b.action == f"key:{key}" for b in app.buttons):
+            app.tap("keys")
+        app.tap(f"key:{key}")
+
+
+def test_the_keyboard_offers_only_letters_the_screen_can_draw():
+    assert typeface.undrawable("".join(k for k in KEYS if k != "space")) == []
+    assert typeface.undrawable("李明 🙂") == ["李", "明", "🙂"]
+
+
+def test_the_chosen_walker_is_remembered_and_never_guessed(tmp_path):
+    first = build_harness(tmp_path / "data")
+    try:
+        for name in ("Ann", "Zoë"):
+            first.store.add_profile(name)
+        first.app.walkers.next()
+        chosen = first.profile_id
+    finally:
+        first.close()
+    again = build_harness(tmp_path / "data")
+    try:
+        assert again.profile_id == chosen  # after a restart: the same walker
+    finally:
+        again.close()
+    (tmp_path / "data" / "walker.json").unlink()
+    asked = build_harness(tmp_path / "data")
+    try:
+        assert asked.profile_id is None  # three walkers, none remembered: nobody guessed
+        assert [b.action for b in asked.buttons] == ["profile:next"]  # no Start before a choice
+        asked.tap("profile:next")
+        assert any(b.action == "start" for b in asked.buttons)
+    finally:
+        asked.close()
+
+
+def test_the_walker_is_never_asked_to_choose_the_caregiver_pin(tmp_path):
+    app = build_harness(tmp_path / "data", pin=None)
+    try:
+        app.caregiver.show()  # as from a walker's "Caregiver" button
+        app.frame()
+        assert "No caregiver PIN is set yet" in app.caregiver.message
+        assert not any(b.action.startswith("digit:") for b in app.buttons)
+        app.tap("close")
+        app.caregiver.show(corner_press=True)  # the caregiver's own gesture
+        app.frame()
+        assert "Choose a caregiver PIN" in app.caregiver.message
+        assert any(b.action == "digit:1" for b in app.buttons)
+    finally:
+        app.close()
+
+
+def test_a_refused_setting_is_said_in_the_screens_words_and_stays_on_its_page(make_kiosk):
+    app = make_kiosk((1280, 720))
+    open_menu(app)
+    app.tap("page:settings")
+    for _ in range(80):  # the reach line up and up, past what the sensor can do
+        app.tap("adjust:safety.reach_mm,up")
+        if "allowed" in app.caregiver.message:
+            break
+    message = app.caregiver.message
+    assert "Arm's reach" in message and "1200" in message
+    assert "safety.reach_mm" not in message and "delete the line" not in message
+    if any(b.action == "more" for b in app.buttons):
+        app.tap("more")
+        assert app.caregiver.message == ""  # it does not follow onto the next page
+
+
+def test_call_for_help_takes_a_second_tap_and_the_screen_says_help_is_coming(make_kiosk):
+    app = make_kiosk(nurse_call__pin=22)
+    nurse = app.sim.pin_factory.pin(22)
+    through_to_walking(app)
+    app.tap("help")
+    assert app.kiosk.safety.escalation.call is None  # one tap asks for another, nothing more
+    assert any(b.label == "Tap again to call help" for b in app.buttons)
+    app.tap("help")
+    call = app.kiosk.safety.escalation.call
+    assert call is not None and call.cause == "help button"
+    assert not nurse.state  # normally closed: the contact opens on a call
+    app.frame()
+    assert any(b.label == "Help called" for b in app.buttons)
+    banner = {app.logical.get_at((x, 30))[:3] for x in range(20, 200)}
+    assert theme.PRIMARY in banner
+    open_menu(app)
+    app.tap("answer")
+    assert app.kiosk.safety.escalation.call is None and nurse.state
+    app.store.flush()
+    kinds = [e.kind for e in app.store.session_detail(app.kiosk.walk.sessions[-1]).events]
+    assert [k for k in kinds if k in ("help_requested", "escalated", "acknowledged")] == [
+        "help_requested",
+        "escalated",
+        "acknowledged",
+    ]
+
+
+def test_a_first_tap_on_call_for_help_is_forgotten_after_a_while(make_kiosk):
+    app = make_kiosk()
+    through_to_walking(app)
+    app.tap("help")
+    app.test_clock.now += 6  # the second tap comes too late: a fresh first tap
+    app.tap("help")
+    assert app.kiosk.safety.escalation.call is None

@@ -32,7 +32,7 @@ def pygame_display():
 
 def build_kiosk(tmp_path, **values):
     settings = LiveSettings(Settings(values))
-    data = DataFolder(tmp_path / "data").create()
+    data = DataFolder(tmp_path / "data").create()  # a folder per kiosk: tmp_path / something
     flags = bootstrap.KioskFlags(simulate=True, headless=True, size=(800, 480))
     kiosk = bootstrap.build_kiosk(settings, data, flags)
     return kiosk
@@ -156,6 +156,18 @@ def rule(name):
     return lambda kiosk: getattr(kiosk.safety.monitor.config.rule, name)
 
 
+def nurse_call(tmp_path):
+    for mode, idle in (("normally_closed", True), ("normally_open", False)):
+        kiosk = build_kiosk(tmp_path / mode, **{"nurse_call.pin": 22, "nurse_call.mode": mode})
+        try:
+            pin = kiosk.safety.simulation.pin_factory.pin(22)
+            assert pin.function == "output" and bool(pin.state) is idle
+            kiosk.safety.escalation.request_help()
+            assert bool(pin.state) is not idle  # the contact switches on a call
+        finally:
+            close(kiosk)
+
+
 CHECKS = {
     "safety.reach_mm": in_kiosk("safety.reach_mm", 700, rule("reach_mm")),
     "safety.margin_mm": in_kiosk("safety.margin_mm", 80, rule("margin_mm")),
@@ -194,6 +206,9 @@ CHECKS = {
     "display.rotation": display_rotation,
     "routine.name": routine_name,
     "routine.rewind_s": in_kiosk("routine.rewind_s", 8, lambda k: k.flow.timing.rewind_s),
+    "escalation.after_s": in_kiosk("escalation.after_s", 45, lambda k: k.safety.escalation.after_s),
+    "nurse_call.pin": nurse_call,
+    "nurse_call.mode": nurse_call,
 }
 
 
@@ -211,7 +226,14 @@ LIVE = {
     "safety.margin_mm": (70, rule("margin_mm")),
     "safety.alarm_delay_readings": (4, rule("delay_readings")),
     "routine.rewind_s": (9, lambda k: k.flow.timing.rewind_s),
+    "escalation.after_s": (30, lambda k: k.safety.escalation.after_s),
 }
+
+
+def test_every_setting_on_the_caregiver_screen_takes_effect_without_a_restart():
+    from kiosk.screens.caregiver.pages.settings_page import EDITABLE
+
+    assert set(EDITABLE) <= {*LIVE, "buzzer.volume", "routine.name"}
 
 
 @pytest.mark.parametrize("key", list(LIVE))
@@ -225,9 +247,30 @@ def test_a_caregivers_change_reaches_the_running_part(key, tmp_path):
         close(kiosk)
 
 
-def test_a_change_no_part_takes_at_once_says_restart(tmp_path):
+def test_the_volume_changes_the_next_pulse(tmp_path):
+    kiosk = build_kiosk(tmp_path, **{"buzzer.kind": "tonal", "buzzer.volume": 10})
+    try:
+        assert "In use now" in kiosk.settings.save("buzzer.volume", 6)
+        pin = chirp_states(kiosk, 17)
+        assert [round(level, 3) for level in pulse_levels(pin.states)] == [0.3, 0.3]
+    finally:
+        close(kiosk)
+
+
+def test_another_routine_is_used_from_the_next_walk(tmp_path):
+    own = tmp_path / "my-routine"
+    shutil.copytree(find_routine("beginner").parent, own)
     kiosk = build_kiosk(tmp_path)
     try:
-        assert "Restart" in kiosk.settings.save("buzzer.volume", 7)
+        message = kiosk.settings.save("routine.name", str(own))
+        assert "next walk" in message and kiosk.walk.routine.folder == own
+    finally:
+        close(kiosk)
+
+
+def test_a_change_no_part_takes_at_once_says_when_it_will(tmp_path):
+    kiosk = build_kiosk(tmp_path)
+    try:
+        assert "next start" in kiosk.settings.save("sensor.period_ms", 50)
     finally:
         close(kiosk)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import Any, TypeVar
 
 import pygame
 
@@ -19,6 +19,7 @@ from kiosk.screens import theme
 from kiosk.screens.caregiver.page import Page, small_body_px
 from kiosk.screens.caregiver.pages.calibrate import CalibratePage
 from kiosk.screens.caregiver.pages.menu import MenuPage
+from kiosk.screens.caregiver.pages.name_entry import NameEntryPage
 from kiosk.screens.caregiver.pages.pin import PinPage
 from kiosk.screens.caregiver.pages.problems import ProblemsPage
 from kiosk.screens.caregiver.pages.sessions import SessionDetailPage, SessionsPage
@@ -28,9 +29,11 @@ from kiosk.screens.caregiver.pages.weekly import WeeklyPage
 from kiosk.screens.caregiver.tools import CaregiverTools
 from kiosk.screens.layout import Layout
 from kiosk.screens.widgets import Button, draw_badge, draw_button, draw_text
-from kiosk.settings import ConfigError
+from kiosk.settings import ConfigError, for_people
 
 log = logging.getLogger(__name__)
+
+PageT = TypeVar("PageT", bound=Page)
 
 IDLE_LOCK_S = 60.0  # the area locks itself after this long without a touch
 
@@ -46,6 +49,7 @@ def _pages(pin: PinPage) -> dict[str, Page]:
         WeeklyPage(),
         WalkersPage(),
         ProblemsPage(),
+        NameEntryPage(),
     ]
     return {page.name: page for page in pages}
 
@@ -67,10 +71,12 @@ class CaregiverArea:
 
     # -- opening, closing, moving between pages -------------------------------------------------
 
-    def show(self) -> None:
+    def show(self, *, corner_press: bool = False) -> None:
+        """Open at the PIN pad. Choosing the first PIN is offered only after the caregiver's
+        own gesture (the 3-second corner press), never from a button the walker may tap."""
         self.open, self.page = True, "pin"
         self.last_touch_at = self.tools.clock()
-        self.pin_page.reset(self)
+        self.pin_page.reset(self, may_choose=corner_press)
 
     def close(self) -> None:
         self.open = False
@@ -122,7 +128,7 @@ class CaregiverArea:
         try:
             self.message = self.tools.settings.save(key, value)
         except ConfigError as error:
-            self.message = str(error).split(": ", 1)[-1]
+            self.message = for_people(str(error))
         except OSError as error:
             self.message = f"Could not save the setting: {error.strerror or error}."
 
@@ -130,14 +136,26 @@ class CaregiverArea:
         profiles = self.tools.store.profiles()
         return profiles[self.profile_index % len(profiles)] if profiles else None
 
+    def show_walker(self, walker_id: int) -> None:
+        """The walkers page, at this walker (the list is in name order, so look it up)."""
+        ids = [p.id for p in self.tools.store.profiles()]
+        if walker_id in ids:
+            self.profile_index = ids.index(walker_id)
+        self.go("walkers")
+
+    def pages_by_type(self, kind: type[PageT]) -> PageT:
+        """The registered page of this class (for pages that start another with a value)."""
+        return next(p for p in self.pages.values() if isinstance(p, kind))
+
     def unseen_log_problems(self) -> list[str]:
         problems = [str(p) for p in getattr(self.tools.store, "problems", [])]
         return problems[self._problems_seen :]
 
     def problems_to_fix(self) -> list[str]:
-        """What a caregiver must fix: the routine that cannot be played, then the log's."""
-        routine = [self.tools.routine_problem] if self.tools.routine_problem else []
-        return routine + self.unseen_log_problems()
+        """What a caregiver must fix: the routine that cannot be played, the clock, then the
+        log's."""
+        lasting = [self.tools.routine_problem(), self.tools.clock_problem()]
+        return [p for p in lasting if p] + self.unseen_log_problems()
 
     def mark_log_problems_seen(self) -> None:
         self._problems_seen = len(getattr(self.tools.store, "problems", []))
@@ -152,8 +170,8 @@ class CaregiverArea:
         def export() -> None:
             try:
                 path = self.tools.export_to_usb()
-            except ExportError as error:
-                self.message = f"Export failed: {error}"
+            except ExportError as error:  # its message says what happened and what to do
+                self.message = str(error)
             except Exception as error:  # the export must never take the kiosk down
                 log.exception("export to USB failed")
                 self.message = f"Export failed: {error}"

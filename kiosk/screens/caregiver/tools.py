@@ -36,4 +36,8 @@ class CaregiverTools:
     walk: WalkControls
     export_to_usb: Callable[[], Path | None]  # the file written; None: no stick found
     clock: Callable[[], float] = field(default=time.monotonic)
-    routine_problem: str | None = None  # why the routine cannot be played, and the fix
+    # Why the routine cannot be played, and the fix; None when it can.
+    routine_problem: Callable[[], str | None] = lambda: None
+    escalation: Any = None  # calls for help: answered from the menu
+    # Why the dates of new sessions cannot be trusted (the clock is not set); None when they can.
+    clock_problem: Callable[[], str | None] = lambda: None

@@ -42,6 +42,9 @@ class MenuPage(Page):
     def draw(self, area: CaregiverArea, surface: pygame.Surface, layout: Layout) -> list[Button]:
         draw_title(surface, layout, "Caregiver")
         items = []
+        escalation = area.tools.escalation
+        if escalation is not None and escalation.call is not None:
+            items.append(("Answer the call for help", "answer", "primary"))
         if area.tools.walk.fault_pending:
             items.append(("Acknowledge fault", "acknowledge", "primary"))
         if area.tools.walk.can_end:
@@ -55,6 +58,11 @@ class MenuPage(Page):
         area.tools.walk.acknowledge_fault(area.tools.clock())
         area.close()
         area.message = "Fault acknowledged."
+
+    def on_answer(self, area: CaregiverArea, _: str) -> None:
+        call = area.tools.escalation.call
+        if area.tools.escalation.acknowledge("on the kiosk") and call is not None:
+            area.message = f"The call for help ({call.words}) is answered."
 
     def on_end_walk(self, area: CaregiverArea, _: str) -> None:
         area.tools.walk.end_walk(area.tools.clock())

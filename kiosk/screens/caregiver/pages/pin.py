@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from kiosk.screens.caregiver.area import CaregiverArea
 
 KEY_WIDTH = 150
+NO_PIN_YET = (
+    "No caregiver PIN is set yet. A caregiver sets one with a 3-second press on the "
+    "top-left corner, or with 'balance-kiosk pin set' at the kiosk's console."
+)
 KEY_GAP = 8
 LABELS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Erase", "0", "OK"]
 ACTIONS = [f"digit:{d}" for d in "123456789"] + ["erase", "digit:0", "enter"]
@@ -26,13 +30,20 @@ class PinPage(Page):
     shows_message = False  # drawn beside the keypad instead
 
     def __init__(self) -> None:
+        self.may_choose = False
         self.digits = ""
         self._new_pin: str | None = None
         self._message_at = pygame.Rect(0, 0, 0, 0)
 
-    def reset(self, area: CaregiverArea) -> None:
+    def reset(self, area: CaregiverArea, *, may_choose: bool) -> None:
         self.digits, self._new_pin = "", None
-        area.message = "" if area.tools.pin.has_pin else "Choose a caregiver PIN (4-8 digits)."
+        self.may_choose = may_choose
+        if area.tools.pin.has_pin:
+            area.message = ""
+        elif may_choose:
+            area.message = "Choose a caregiver PIN (4-8 digits)."
+        else:
+            area.message = NO_PIN_YET
 
     # -- taps -------------------------------------------------------------------------------
 
@@ -47,7 +58,8 @@ class PinPage(Page):
         pin, self.digits = self.digits, ""
         lock = area.tools.pin
         if not lock.has_pin:
-            self._choose(area, pin)
+            if self.may_choose:
+                self._choose(area, pin)
             return
         result = lock.check(pin)
         area.message = "" if result.ok else result.message
@@ -90,6 +102,8 @@ class PinPage(Page):
             size = small_body_px(layout)
             draw_text(surface, area.message, self._message_at, size, theme.PRIMARY)
         keys = _keypad(layout, below_dots + 2 * layout.body_px)
+        if not (area.tools.pin.has_pin or self.may_choose):  # nothing to type: only Close
+            return [_cancel_button(layout, keys)]
         return [*keys, _cancel_button(layout, keys)]
 
 

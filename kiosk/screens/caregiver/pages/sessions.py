@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 import pygame
 
 from kiosk.log.queries import SessionDetail, local_time
-from kiosk.screens.caregiver.page import SMALL_ROW_PX, Page, draw_title, small_body_px
+from kiosk.screens.caregiver.page import ROW_GAP, SMALL_ROW_PX, Page, draw_title, small_body_px
 from kiosk.screens.charts import draw_session_chart
 from kiosk.screens.layout import Layout
 from kiosk.screens.widgets import Button, draw_text
+from kiosk.wording import duration, plural
 
 if TYPE_CHECKING:
     from kiosk.screens.caregiver.area import CaregiverArea
@@ -46,20 +47,22 @@ class SessionsPage(Page):
                 layout.body_px,
             )
         for summary in sessions:
-            if y + SMALL_ROW_PX > back.top - layout.gap:
+            if y + SMALL_ROW_PX > back.top - layout.gap:  # 96 px rows, as every target
                 break
-            rect = pygame.Rect(content.left, y, content.width, SMALL_ROW_PX - 8)
+            rect = pygame.Rect(content.left, y, content.width, SMALL_ROW_PX)
             buttons.append(Button(rect, _row_label(summary), f"session:{summary.id}"))
-            y += SMALL_ROW_PX
+            y += SMALL_ROW_PX + ROW_GAP
         return buttons
 
 
 def _row_label(summary) -> str:
     when = local_time(summary.started_at).strftime("%a %d %b %H:%M")
+    if not summary.time_confirmed:
+        when += " (date unsure)"
     how = "completed" if summary.completed else (summary.ended_how or "open")
+    walked = duration(summary.seconds_walking)
     return (
-        f"{when}  {summary.profile_name}\n{summary.minutes_walked:.1f} min, "
-        f"{summary.reminders} reminders, {how}"
+        f"{when}  {summary.profile_name}\n{walked}, {plural(summary.reminders, 'reminder')}, {how}"
     )
 
 
@@ -77,9 +80,12 @@ class SessionDetailPage(Page):
         s = detail.session
         y = draw_title(surface, layout, f"Session {s.id}")
         text = (
-            f"{s.profile_name}: {s.minutes_walked:.1f} min walked, {s.reminders} "
-            f"reminders, longest out of reach {s.longest_out_of_reach_s:.0f} s"
+            f"{s.profile_name}: {duration(s.seconds_walking)} walked, "
+            f"{plural(s.reminders, 'reminder')}, longest out of reach "
+            f"{duration(s.longest_out_of_reach_s)}"
         )
+        if not s.time_confirmed:
+            text += ". Its date is not confirmed: the clock was not set"
         y = draw_text(
             surface, text, pygame.Rect(content.left, y, content.width, 200), small_body_px(layout)
         )

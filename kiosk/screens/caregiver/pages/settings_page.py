@@ -41,6 +41,7 @@ class SettingsPage(Page):
 
     def on_more(self, area: CaregiverArea, _: str) -> None:
         self.page_index += 1
+        area.message = ""  # a message is about a row of the page it was said on
 
     def on_adjust(self, area: CaregiverArea, value: str) -> None:
         key, _, direction = value.rpartition(",")
@@ -56,7 +57,8 @@ class SettingsPage(Page):
         area.save_setting(key, new)
 
     def draw(self, area: CaregiverArea, surface: pygame.Surface, layout: Layout) -> list[Button]:
-        y = draw_title(surface, layout, "Settings") + 2 * layout.body_px
+        # Room under the title for two lines of message, so it never runs over a row.
+        y = draw_title(surface, layout, "Settings") + 2 * small_body_px(layout) + 8
         rows = layout.button_row(2)
         row_height = SMALL_ROW_PX + ROW_GAP
         per_page = max(1, (rows[0].top - layout.gap - y) // row_height)

@@ -14,6 +14,7 @@ from kiosk.screens.caregiver.page import (
     minus_plus,
     row_label,
 )
+from kiosk.screens.caregiver.pages.name_entry import NameEntryPage
 from kiosk.screens.layout import Layout
 from kiosk.screens.widgets import Button
 
@@ -42,20 +43,15 @@ class WalkersPage(Page):
         area.message = f"{profile.name}: goal {minutes} minutes, {days} days a week."
 
     def on_add_walker(self, area: CaregiverArea, _: str) -> None:
-        store = area.tools.store
-        names = {p.name for p in store.profiles()}
-        number = len(names) + 1
-        while f"Walker {number}" in names:
-            number += 1
-        store.add_profile(f"Walker {number}")
-        area.profile_index = len(names)
-        area.message = (
-            f"Added Walker {number}. Rename with: balance-kiosk profiles rename "
-            f"'Walker {number}' NAME"
-        )
+        area.pages_by_type(NameEntryPage).start(area, None)
+
+    def on_rename(self, area: CaregiverArea, _: str) -> None:
+        profile = area.current_profile()
+        if profile is not None:
+            area.pages_by_type(NameEntryPage).start(area, profile.id, profile.name)
 
     def draw(self, area: CaregiverArea, surface: pygame.Surface, layout: Layout) -> list[Button]:
-        rows = layout.button_row(3)
+        rows = _action_rects(layout)
         profile = area.current_profile()
         name = profile.name if profile else "nobody yet"
         y = draw_title(surface, layout, f"Walker: {name}") + 2 * layout.body_px
@@ -63,6 +59,7 @@ class WalkersPage(Page):
             Button(rows[0], "Back", "page:menu"),
             Button(rows[1], "Next walker", "profile:next"),
             Button(rows[2], "Add walker", "add_walker"),
+            Button(rows[3], "Rename", "rename"),
         ]
         if profile is None:
             return buttons
@@ -70,9 +67,24 @@ class WalkersPage(Page):
             ("Minutes a day", profile.goal_minutes, "minutes"),
             ("Days a week", profile.goal_days, "days"),
         ):
-            if y + SMALL_ROW_PX > rows[0].top - layout.gap:
+            if y + SMALL_ROW_PX > min(r.top for r in rows) - layout.gap:
                 break
             row_label(surface, layout, f"{label}: {value}", y, layout.body_px)
             buttons += minus_plus(layout, y, f"goal:{key}")
             y += SMALL_ROW_PX + ROW_GAP
         return buttons
+
+
+def _action_rects(layout: Layout) -> list[pygame.Rect]:
+    """Four buttons along the bottom when each gets 160 px, else two rows of two."""
+    content = layout.content
+    width = (content.width - 3 * ROW_GAP) // 4
+    if width >= 160:
+        top = content.bottom - SMALL_ROW_PX
+        return [
+            pygame.Rect(content.left + i * (width + ROW_GAP), top, width, SMALL_ROW_PX)
+            for i in range(4)
+        ]
+    lower = layout.button_row(2)
+    upper = layout.button_row(2, bottom=min(r.top for r in lower) - layout.gap)
+    return [*lower, *upper]

@@ -1,0 +1,1 @@
+"""What reaches people away from the kiosk: calls for help, the nurse call, MQTT."""
