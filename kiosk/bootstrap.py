@@ -425,7 +425,9 @@ def _build_walk(
     wall_clock: LogClock | None,
 ) -> tuple[WalkSession, KioskFlow]:
     clock_set = (lambda: wall_clock.synchronised) if wall_clock else (lambda: True)
-    recorder = SessionRecorder(store, clock=clock, wall_clock_set=clock_set)
+    recorder = SessionRecorder(
+        store, clock=clock, in_force=lambda: safety.monitor.config, wall_clock_set=clock_set
+    )
     routine, problem = load_routine_or_say_why(settings["routine.name"])
     walk = WalkSession(
         monitor=safety.monitor,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import logging
 import os
 import sqlite3
@@ -18,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from kiosk.cli.log_access import CliError, open_log_for_reading
+from kiosk.cli.log_access import CliError, open_log_for_reading, read_failure
 from kiosk.cli.options import add_command
 from kiosk.log import queries as q
 from kiosk.log.export import FORMATS, TABLES, export
@@ -27,6 +28,7 @@ from kiosk.vocabulary import ENDING_LABELS, EVENT_LABELS
 logger = logging.getLogger(__name__)
 
 PROG = "balance-kiosk logs"
+NOT_RECORDED = "not recorded (the kiosk keeps each session's settings since version 4 of its log)"
 
 
 # ------------------------------------------------------------------- parsers
@@ -110,7 +112,7 @@ def _guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         print(f"{PROG}: {exc}", file=sys.stderr)
         return exc.code
     except sqlite3.Error as exc:
-        print(f"{PROG}: could not read the session log: {exc}", file=sys.stderr)
+        print(f"{PROG}: {read_failure(args.data_dir, exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): point stdout at /dev/null so exit stays quiet.
@@ -174,6 +176,7 @@ def _show(args: argparse.Namespace) -> int:
     _field("Routine", f"{s.routine}, level {s.level}")
     _field("Walking", f"{s.minutes_walked:.1f} min (paused {s.seconds_paused / 60:.1f} min)")
     _field("Reminders", f"{s.reminders}, sensor faults {s.faults}")
+    _field("Settings", s.settings.describe() if s.settings else NOT_RECORDED)
     for a, b in detail.alarm_spans:
         _field("Out of reach", f"{_clock(a)} to {_clock(b)} ({_seconds((b - a) / 1000)})")
     readings = [x.distance_mm for x in detail.samples if x.distance_mm is not None]
@@ -208,13 +211,12 @@ def _export(args: argparse.Namespace) -> int:
     profile_id = _profile_id(conn, args.profile)
     since_ms = _since_ms(args.since)
     options = {"fmt": args.fmt, "what": args.what, "profile_id": profile_id, "since_ms": since_ms}
+    encoding = "utf-8-sig" if args.fmt == "csv" else "utf-8"  # the BOM helps spreadsheets
     if args.out in ("-", ""):
-        export(conn, sys.stdout, **options)
-        sys.stdout.flush()
+        _export_to_stdout(conn, encoding, options)
         return 0
     out_path = Path(args.out)
     part = out_path.with_name(out_path.name + ".part")
-    encoding = "utf-8-sig" if args.fmt == "csv" else "utf-8"  # the BOM helps spreadsheets
     try:
         with part.open("w", encoding=encoding, newline="") as out:
             count = export(conn, out, **options)
@@ -226,6 +228,18 @@ def _export(args: argparse.Namespace) -> int:
     noun = "sessions" if args.fmt == "json" else args.what
     print(f"Wrote {count} {noun} to {out_path}.", file=sys.stderr)
     return 0
+
+
+def _export_to_stdout(conn: sqlite3.Connection, encoding: str, options: dict) -> None:
+    """The export on stdout in the same bytes as a file (a CSV starts with its byte-order
+    mark), whatever the terminal's locale says."""
+    sys.stdout.flush()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
+    try:
+        export(conn, out, **options)
+        out.flush()
+    finally:
+        out.detach()  # stdout itself stays open for whatever is printed after
 
 
 # ------------------------------------------------------------------- helpers

@@ -14,7 +14,8 @@ carriage return, or has such a part after a semicolon (where a spreadsheet split
 semicolons), gets an apostrophe in front of that part ('=Anna), and a lone carriage return
 becomes a line break, which the CSV quotes. JSON keeps the text as it is.
 
-JSON holds the sessions with their events nested (not the samples, which would dwarf them).
+JSON holds the sessions with their events nested (not the samples, which would dwarf them)
+and the safety settings each session was walked with (null where they were not recorded).
 Times are local. The sessions table splits them into date, start_time and end_time, which
 spreadsheets read directly, plus the utc_offset that keeps them unambiguous; events, samples and
 JSON use ISO 8601 with the offset.
@@ -35,6 +36,7 @@ import sqlite3
 import stat
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
@@ -199,6 +201,9 @@ def session_record(s: SessionSummary, tz: tzinfo | None = None) -> dict[str, obj
         "reminders": s.reminders,
         "longest_out_of_reach_s": round(s.longest_out_of_reach_s, 1),
         "sensor_faults": s.faults,
+        # What the alarm was set to for this session; null when it was not recorded (sessions
+        # from before the kiosk kept them).
+        "settings": None if s.settings is None else asdict(s.settings),
     }
 
 
@@ -300,7 +305,8 @@ def _json(
     }
     out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "sessions": [')
     count = 0
-    for s, events in iter_events(conn, profile_id=profile_id, since_ms=since_ms):
+    sessions = iter_events(conn, profile_id=profile_id, since_ms=since_ms, with_settings=True)
+    for s, events in sessions:
         record = session_record(s, tz)
         record["events"] = [
             {

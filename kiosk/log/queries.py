@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from kiosk.log.schema import SUMMARY_KINDS_SQL
+from kiosk.log.schema import SETTINGS_VERSION, SUMMARY_KINDS_SQL
 from kiosk.vocabulary import SUMMARY_EVENTS, Ending, EventKind
 
 DEFAULT_PAGE_SIZE = 20
@@ -56,6 +56,34 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class SessionSettings:
+    """The safety settings in force when a session started: its chart is drawn against its own
+    reach line, and a clinician can read what the alarm was set to."""
+
+    reach_mm: int
+    margin_mm: int
+    alarm_delay_readings: int
+    sensor_period_ms: int
+
+    def as_row(self) -> tuple[int, int, int, int]:
+        return (self.reach_mm, self.margin_mm, self.alarm_delay_readings, self.sensor_period_ms)
+
+    def describe(self) -> str:
+        return (
+            f"reach {self.reach_mm} mm, margin {self.margin_mm} mm, alarm after "
+            f"{self.alarm_delay_readings} readings in a row, a reading every "
+            f"{self.sensor_period_ms} ms"
+        )
+
+
+def _settings_of(values: Sequence) -> SessionSettings | None:
+    """Settings from their four columns; None for a session recorded before they were."""
+    if any(v is None for v in values):
+        return None
+    return SessionSettings(*(int(v) for v in values))
+
+
+@dataclass(frozen=True)
 class SessionSummary:
     """One line of the session list; times are epoch ms (UTC)."""
 
@@ -72,6 +100,8 @@ class SessionSummary:
     reminders: int  # alarm_on events
     longest_out_of_reach_s: float
     faults: int  # fault_on events
+    # The settings in force at its start; None when not recorded (or not asked for).
+    settings: SessionSettings | None = None
     # False when the session began before the wall clock was set and was never corrected.
     time_confirmed: bool = True
 
@@ -157,11 +187,29 @@ def alarm_spans(marks: Iterable[tuple[int, str]], end_ms: int | None) -> list[tu
 
 _SESSION_COLUMNS = """s.id, s.profile_id, p.name, s.routine, s.level, s.started_at, s.ended_at,
     s.ended_how, s.seconds_walking, s.seconds_paused"""
+_SETTINGS_COLUMNS = "s.reach_mm, s.margin_mm, s.alarm_delay_readings, s.sensor_period_ms"
+_SUMMARY_WIDTH = 10  # the columns of _SESSION_COLUMNS; the settings, when asked for, follow
+
+
+def _session_columns(conn: sqlite3.Connection, with_settings: bool) -> str:
+    """The session columns to select, with the settings when asked and the file has them."""
+    if with_settings and has_settings(conn):
+        return f"{_SESSION_COLUMNS}, {_SETTINGS_COLUMNS}"
+    return _SESSION_COLUMNS
+
+
+def has_settings(conn: sqlite3.Connection) -> bool:
+    """Whether this file records each session's settings (schema v4 on)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0] >= SETTINGS_VERSION
 
 
 def _summary(row: Sequence, marks: list[tuple[int, str]]) -> SessionSummary:
+    settings = _settings_of(row[_SUMMARY_WIDTH:]) if len(row) > _SUMMARY_WIDTH else None
+    row = row[:_SUMMARY_WIDTH]
     if not marks:  # most sessions: skip the pairing
-        return SessionSummary(*row, reminders=0, longest_out_of_reach_s=0.0, faults=0)
+        return SessionSummary(
+            *row, reminders=0, longest_out_of_reach_s=0.0, faults=0, settings=settings
+        )
     spans = alarm_spans(marks, row[6])
     longest = max((b - a for a, b in spans), default=0)
     return SessionSummary(
@@ -169,6 +217,7 @@ def _summary(row: Sequence, marks: list[tuple[int, str]]) -> SessionSummary:
         reminders=sum(1 for _, k in marks if k == _ALARM_ON),
         longest_out_of_reach_s=longest / 1000,
         faults=sum(1 for _, k in marks if k == _FAULT_ON),
+        settings=settings,
     )
 
 
@@ -253,14 +302,16 @@ def iter_sessions(
     *,
     profile_id: int | None = None,
     since_ms: int | None = None,
+    with_settings: bool = False,
 ) -> Iterator[SessionSummary]:
     """Every matching session, oldest id first, streamed (for exports of any size)."""
     where, params = session_filters(profile_id, since_ms)
+    columns = _session_columns(conn, with_settings)
     sessions = conn.execute(
-        f"""SELECT {_SESSION_COLUMNS} FROM sessions s JOIN profiles p ON p.id = s.profile_id
+        f"""SELECT {columns} FROM sessions s JOIN profiles p ON p.id = s.profile_id
             WHERE s.id IN (SELECT id FROM sessions{where}) ORDER BY s.id"""
         if where
-        else f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN profiles p ON p.id = s.profile_id "
+        else f"SELECT {columns} FROM sessions s JOIN profiles p ON p.id = s.profile_id "
         "ORDER BY s.id",
         params,
     )
@@ -277,6 +328,7 @@ def iter_events(
     *,
     profile_id: int | None = None,
     since_ms: int | None = None,
+    with_settings: bool = False,
 ) -> Iterator[tuple[SessionSummary, list[Event]]]:
     """Every matching session with its events, oldest id first, streamed."""
     where, params = session_filters(profile_id, since_ms)
@@ -284,7 +336,9 @@ def iter_events(
     if where:
         sql += f" WHERE session_id IN (SELECT id FROM sessions{where})"
     events = conn.execute(sql + " ORDER BY session_id, t, id", params)
-    summaries = iter_sessions(conn, profile_id=profile_id, since_ms=since_ms)
+    summaries = iter_sessions(
+        conn, profile_id=profile_id, since_ms=since_ms, with_settings=with_settings
+    )
     keyed = ((s.id, s) for s in summaries)
     for (_, summary), rows in _merge(keyed, events, key_index=1):
         yield summary, [Event(*r) for r in rows]
@@ -310,8 +364,8 @@ def _merge(
 def session_detail(conn: sqlite3.Connection, session_id: int) -> SessionDetail | None:
     """One session with its events, its distance samples and its alarm spans."""
     row = conn.execute(
-        f"""SELECT {_SESSION_COLUMNS} FROM sessions s JOIN profiles p ON p.id = s.profile_id
-            WHERE s.id = ?""",
+        f"""SELECT {_session_columns(conn, True)} FROM sessions s
+            JOIN profiles p ON p.id = s.profile_id WHERE s.id = ?""",
         (session_id,),
     ).fetchone()
     if row is None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 
-from kiosk.log.queries import local_time
+from kiosk.log.queries import SessionDetail, local_time
 from kiosk.screens.caregiver.page import ROW_GAP, SMALL_ROW_PX, Page, draw_title, small_body_px
 from kiosk.screens.charts import draw_session_chart
 from kiosk.screens.layout import Layout
@@ -101,5 +101,15 @@ class SessionDetailPage(Page):
         chart = pygame.Rect(
             content.left, y + layout.gap, content.width, back.top - y - 2 * layout.gap
         )
-        draw_session_chart(surface, chart, detail, area.tools.settings["safety.reach_mm"])
+        reach_mm, label = _reach_line(detail, area.tools.settings["safety.reach_mm"])
+        draw_session_chart(surface, chart, detail, reach_mm, label=label)
         return [Button(back, "Back", "page:sessions")]
+
+
+def _reach_line(detail: SessionDetail, today_mm: int) -> tuple[int, str]:
+    """The reach line the session was walked against; today's, marked as such, for a session
+    recorded before the kiosk kept its settings."""
+    settings = detail.session.settings
+    if settings is not None:
+        return settings.reach_mm, f"reach {settings.reach_mm} mm"
+    return today_mm, f"reach {today_mm} mm today (not recorded then)"
