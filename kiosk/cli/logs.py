@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -18,7 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from kiosk.cli.log_access import CliError, open_log_for_reading
+from kiosk.cli import logs_report
+from kiosk.cli.log_access import CliError, open_log_for_reading, run_guarded
 from kiosk.cli.options import add_command
 from kiosk.log import queries as q
 from kiosk.log.export import FORMATS, TABLES, export
@@ -69,6 +69,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     _add_filters(exporting)
     exporting.set_defaults(handler=run_export)
 
+    logs_report.register(logs_commands)
+
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="P", help="only this walker (name or ID)")
@@ -103,20 +105,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Turn every expected failure into one line on stderr and an exit code."""
-    try:
-        return fn(args)
-    except CliError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return exc.code
-    except sqlite3.Error as exc:
-        print(f"{PROG}: could not read the session log: {exc}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`): point stdout at /dev/null so exit stays quiet.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    return run_guarded(PROG, fn, args)
 
 
 def _list(args: argparse.Namespace) -> int:

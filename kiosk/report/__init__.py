@@ -11,6 +11,8 @@ import contextlib
 import os
 import sqlite3
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, tzinfo
 from pathlib import Path
 from typing import BinaryIO
@@ -19,7 +21,15 @@ from kiosk.log.queries import Profile
 from kiosk.report.document import page_limit, render
 from kiosk.report.figures import ReportFigures, gather
 
-__all__ = ["ReportFigures", "gather", "page_limit", "render", "write_report"]
+__all__ = ["Report", "ReportFigures", "gather", "page_limit", "render", "write_report"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What was written: the figures it holds and its number of pages."""
+
+    figures: ReportFigures
+    pages: int
 
 
 def write_report(
@@ -31,19 +41,20 @@ def write_report(
     *,
     tz: tzinfo | None = None,
     now_ms: int | None = None,
-) -> ReportFigures:
+) -> Report:
     """Write ``profile``'s report for ``first`` to ``last`` (local days, both included) to a
-    path or a binary stream; returns the figures it holds. OSError when a path cannot be
-    written (nothing is left behind then)."""
+    path or a binary stream. OSError when a path cannot be written (nothing is left behind
+    then)."""
     figures = gather(conn, profile, first, last, tz=tz, now_ms=now_ms)
+    pages: list[int] = []
     if isinstance(out, str | os.PathLike):
-        write_atomically(Path(out), lambda stream: render(figures, stream))
+        write_atomically(Path(out), lambda stream: pages.append(render(figures, stream)))
     else:
-        render(figures, out)
-    return figures
+        pages.append(render(figures, out))
+    return Report(figures, pages[0])
 
 
-def write_atomically(path: Path, write) -> None:
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """``write(stream)`` into a temporary file beside ``path``, then rename it to ``path``."""
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
