@@ -18,10 +18,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
+    BaseDocTemplate,
     Flowable,
+    Frame,
     KeepTogether,
+    PageTemplate,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -58,7 +60,7 @@ FOOT = ParagraphStyle("foot", parent=BODY, fontSize=10, leading=12, textColor=co
 def render(figures: ReportFigures, out: BinaryIO) -> int:
     """Write the report as a PDF to ``out``; returns its number of pages."""
     fonts.register()
-    doc = SimpleDocTemplate(
+    doc = BaseDocTemplate(
         out,
         pagesize=A4,
         leftMargin=MARGIN,
@@ -69,8 +71,10 @@ def render(figures: ReportFigures, out: BinaryIO) -> int:
         author="balance-kiosk",
         subject=f"{_day(figures.first)} to {_day(figures.last)}",
     )
-    footer = _footer(figures)
-    doc.build(_story(figures, doc.width), onFirstPage=footer, onLaterPages=footer)
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
+    # The footer is drawn when a page ends, so text read back (or aloud) starts at the title.
+    doc.addPageTemplates([PageTemplate("page", [frame], onPageEnd=_footer(figures))])
+    doc.build(_story(figures, doc.width))
     return doc.page
 
 
