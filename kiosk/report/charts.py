@@ -26,10 +26,10 @@ FEW_WEEKS = 14  # up to this many weeks every bar gets its own labels
 def adherence_chart(figures: ReportFigures, width: float, height: float) -> Drawing:
     """Minutes walked each week as bars, against the weekly goal as a dashed line."""
     weeks = figures.weeks
-    goal = figures.weekly_goal_minutes
+    goal, p = figures.weekly_goal_minutes, figures.profile
     top = _nice_top(max([goal * 1.2] + [w.summary.minutes_walked for w in weeks]))
     legend = [
-        (_bar(0, 0, 12, 11, True), "goal met"),
+        (_bar(0, 0, 12, 11, True), f"goal met ({p.goal_days} days of {p.goal_minutes} min)"),
         (_bar(0, 0, 12, 11, False), "not met"),
         (_dash_sample(), f"{goal} min a week"),
     ]
@@ -111,13 +111,13 @@ def _frame(
     drawing = Drawing(width, height)
     rows = _legend_rows(width, legend)
     _draw_legend(drawing, rows)
-    room_above = len(rows) * LEGEND_ROW_PT + LABEL_PT + 8
+    room_above = len(rows) * LEGEND_ROW_PT + LABEL_PT + 12
     plot = _Plot(LEFT, BOTTOM, width - LEFT - 6, height - BOTTOM - room_above)
     for i in range(5):
         y = plot.y + plot.height * i / 4
         drawing.add(Line(plot.x, y, plot.right, y, strokeColor=GREY, strokeWidth=0.4))
         drawing.add(_text(plot.x - 4, y - 4, f"{top * i / 4:g}", "end"))
-    drawing.add(_text(2, plot.y + plot.height + 6, "minutes", "start"))
+    drawing.add(_text(2, plot.y + plot.height + 10, "minutes", "start"))
     drawing.add(Line(plot.x, plot.y, plot.right, plot.y, strokeColor=INK, strokeWidth=1))
     return drawing, plot
 
