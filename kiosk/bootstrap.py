@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -317,6 +318,14 @@ class Kiosk:
         pygame.quit()
 
 
+def clinician_reports(store: SessionStore, today: date) -> list:
+    """The USB export's PDF reports. reportlab is loaded on the first export, not at start:
+    it takes seconds on a Pi, and most days nobody exports."""
+    from kiosk.report.usb import reports_for_usb
+
+    return reports_for_usb(store, today)
+
+
 def build_kiosk(
     settings: LiveSettings,
     data: DataFolder,
@@ -352,7 +361,7 @@ def build_kiosk(
         store=store,
         settings=settings,
         walk=flow,
-        export_to_usb=functools.partial(export_to_usb, store),
+        export_to_usb=functools.partial(export_to_usb, store, reports=clinician_reports),
         clock=clock,
         routine_problem=lambda: walk.routine_problem,
         escalation=safety.escalation,

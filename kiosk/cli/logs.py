@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import io
 import logging
-import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -19,7 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from kiosk.cli.log_access import CliError, open_log_for_reading, read_failure
+from kiosk.cli import logs_report
+from kiosk.cli.log_access import CliError, open_log_for_reading, run_guarded
 from kiosk.cli.options import add_command
 from kiosk.log import queries as q
 from kiosk.log.export import FORMATS, TABLES, export
@@ -71,6 +71,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     _add_filters(exporting)
     exporting.set_defaults(handler=run_export)
 
+    logs_report.register(logs_commands)
+
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="P", help="only this walker (name or ID)")
@@ -105,20 +107,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Turn every expected failure into one line on stderr and an exit code."""
-    try:
-        return fn(args)
-    except CliError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return exc.code
-    except sqlite3.Error as exc:
-        print(f"{PROG}: {read_failure(args.data_dir, exc)}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`): point stdout at /dev/null so exit stays quiet.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    return run_guarded(PROG, fn, args)
 
 
 UNCONFIRMED_MARK = " *"

@@ -104,6 +104,7 @@ class SessionSummary:
     settings: SessionSettings | None = None
     # False when the session began before the wall clock was set and was never corrected.
     time_confirmed: bool = True
+    seconds_out_of_reach: float = 0.0  # all alarm spans together
 
     @property
     def completed(self) -> bool:
@@ -211,13 +212,14 @@ def _summary(row: Sequence, marks: list[tuple[int, str]]) -> SessionSummary:
             *row, reminders=0, longest_out_of_reach_s=0.0, faults=0, settings=settings
         )
     spans = alarm_spans(marks, row[6])
-    longest = max((b - a for a, b in spans), default=0)
+    lengths = [b - a for a, b in spans]
     return SessionSummary(
         *row,
         reminders=sum(1 for _, k in marks if k == _ALARM_ON),
-        longest_out_of_reach_s=longest / 1000,
+        longest_out_of_reach_s=max(lengths, default=0) / 1000,
         faults=sum(1 for _, k in marks if k == _FAULT_ON),
         settings=settings,
+        seconds_out_of_reach=sum(lengths) / 1000,
     )
 
 
@@ -244,10 +246,12 @@ def list_sessions(
     since_ms: int | None = None,
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
+    until_ms: int | None = None,
 ) -> SessionPage:
-    """A page of sessions, newest first (page 1 is the newest)."""
+    """A page of sessions, newest first (page 1 is the newest); ``until_ms`` excludes
+    sessions started at or after it."""
     page = max(1, page)
-    where, params = session_filters(profile_id, since_ms)
+    where, params = session_filters(profile_id, since_ms, until_ms)
     # The inner query walks only an index to find the page; the outer one reads those rows.
     rows = conn.execute(
         f"""SELECT {_SESSION_COLUMNS} FROM sessions s JOIN profiles p ON p.id = s.profile_id
@@ -303,9 +307,10 @@ def iter_sessions(
     profile_id: int | None = None,
     since_ms: int | None = None,
     with_settings: bool = False,
+    until_ms: int | None = None,
 ) -> Iterator[SessionSummary]:
     """Every matching session, oldest id first, streamed (for exports of any size)."""
-    where, params = session_filters(profile_id, since_ms)
+    where, params = session_filters(profile_id, since_ms, until_ms)
     columns = _session_columns(conn, with_settings)
     sessions = conn.execute(
         f"""SELECT {columns} FROM sessions s JOIN profiles p ON p.id = s.profile_id
@@ -359,6 +364,27 @@ def _merge(
             mine.append(child)
             child = next(it, None)
         yield parent, mine
+
+
+def count_events(
+    conn: sqlite3.Connection,
+    kinds: Iterable[str],
+    *,
+    profile_id: int | None = None,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+) -> dict[str, int]:
+    """How many events of each of ``kinds`` the matching sessions hold (0 for none)."""
+    wanted = [str(k) for k in kinds]
+    counts = dict.fromkeys(wanted, 0)
+    where, params = session_filters(profile_id, since_ms, until_ms)
+    marks = ",".join("?" * len(wanted))
+    sql = f"SELECT kind, count(*) FROM events WHERE kind IN ({marks})"
+    if where:
+        sql += f" AND session_id IN (SELECT id FROM sessions{where})"
+    for kind, count in conn.execute(sql + " GROUP BY kind", [*wanted, *params]):
+        counts[kind] = count
+    return counts
 
 
 def session_detail(conn: sqlite3.Connection, session_id: int) -> SessionDetail | None:
@@ -456,15 +482,41 @@ def weekly_summary(
     return WeeklySummary(profile, result)
 
 
+def weekly_between(
+    conn: sqlite3.Connection,
+    profile_id: int,
+    first: date,
+    last: date,
+    tz: tzinfo | None = None,
+) -> WeeklySummary | None:
+    """Like ``weekly_summary``, for the ISO weeks from ``first``'s to ``last``'s (local days,
+    both included), counting only the sessions started within those days: a report's period."""
+    profile = profile_by_id(conn, profile_id)
+    if profile is None:
+        return None
+    until_ms = day_start_ms(last + timedelta(days=1), tz)
+    per_day = _tally_days(conn, profile_id, day_start_ms(first, tz), tz, until_ms)
+    weeks = []
+    monday = _monday_of(first)
+    while monday <= last:
+        weeks.append(_week(profile, monday, per_day))
+        monday += timedelta(weeks=1)
+    return WeeklySummary(profile, weeks)
+
+
 def _monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
 def _tally_days(
-    conn: sqlite3.Connection, profile_id: int, since_ms: int | None, tz: tzinfo | None
+    conn: sqlite3.Connection,
+    profile_id: int,
+    since_ms: int | None,
+    tz: tzinfo | None,
+    until_ms: int | None = None,
 ) -> dict[date, list[float]]:
     """[sessions, minutes walked] per local day a session of the profile started on."""
-    where, params = session_filters(profile_id, since_ms)
+    where, params = session_filters(profile_id, since_ms, until_ms)
     per_day: dict[date, list[float]] = {}
     for started_at, seconds in conn.execute(
         f"SELECT started_at, seconds_walking FROM sessions{where}", params
