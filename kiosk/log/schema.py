@@ -96,6 +96,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Sessions still open: found at once at open without scanning the whole table.
         "CREATE INDEX sessions_open ON sessions(id) WHERE ended_at IS NULL",
     ),
+    # The broker's outbox (kiosk/link): messages for the broker, kept until it has them, in
+    # the order they were made (seq, given by the link). kind: an event type, "session" or
+    # "distance"; the link drops the oldest distance rows first when it is full.
+    (
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -104,7 +116,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # events_summary exactly (tests/test_log_vocabulary.py checks both).
 SUMMARY_KINDS_SQL = f"kind IN {sql_list(SUMMARY_EVENTS)}"
 
-TABLES_BY_VERSION = {1: {"profiles", "sessions", "events"}, 2: {"samples"}}
+TABLES_BY_VERSION = {1: {"profiles", "sessions", "events"}, 2: {"samples"}, 4: {"outbox"}}
 
 Reason = Literal["unreadable", "foreign", "newer"]
 

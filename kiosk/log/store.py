@@ -74,6 +74,10 @@ _INSERT_EVENT = (
     "INSERT INTO events (session_id, t, kind, detail, distance_mm) VALUES (?, ?, ?, ?, ?)"
 )
 _INSERT_SAMPLE = "INSERT INTO samples (session_id, t, distance_mm) VALUES (?, ?, ?)"
+_INSERT_OUTBOX = (
+    "INSERT OR REPLACE INTO outbox (seq, kind, topic, payload, created_at) VALUES (?, ?, ?, ?, ?)"
+)
+_DELETE_OUTBOX = "DELETE FROM outbox WHERE seq = ?"
 _PAUSE_MARKS = f"kind IN {sql_list((EventKind.PAUSE, EventKind.RESUME))}"
 # The first ending wins: a fault reported while a finished session shuts down changes nothing.
 _END_SESSION = """UPDATE sessions SET ended_at = ?, ended_how = ?, seconds_walking = ?,
@@ -109,7 +113,7 @@ class StoreError(Exception):
 
 @dataclass
 class _Row:
-    kind: str  # session|event|end|sample
+    kind: str  # session|event|end|sample|outbox
     sql: str
     params: tuple
 
@@ -322,6 +326,25 @@ class SessionStore:
         params = (int(t), ending, float(seconds_walking), float(seconds_paused), int(session_id))
         self._submit(_Row("end", _END_SESSION, params))
         self.flush(self._sync_timeout)
+
+    # ------------------------------------------------- the broker's outbox (kiosk/link)
+
+    def outbox_add(self, seq: int, kind: str, topic: str, payload: str, t_ms: int) -> None:
+        """Queue a message for the broker; committed durably, like an event."""
+        params = (int(seq), str(kind), str(topic), str(payload), int(t_ms))
+        self._submit(_Row("outbox", _INSERT_OUTBOX, params))
+
+    def outbox_delete(self, seq: int) -> None:
+        """Queue the removal of a message the broker has (or that was dropped)."""
+        self._submit(_Row("outbox", _DELETE_OUTBOX, (int(seq),)))
+
+    def outbox_rows(self) -> list[tuple[int, str, str, str, int]]:
+        """What the broker has not confirmed yet, oldest first: (seq, kind, topic, payload,
+        created_at). Reads what is committed; call `flush` first to include what is queued."""
+        with self.reading() as conn:
+            return conn.execute(
+                "SELECT seq, kind, topic, payload, created_at FROM outbox ORDER BY seq"
+            ).fetchall()
 
     def flush(self, timeout: float | None = 5.0) -> bool:
         """Write everything queued so far; True when all of it is in the file."""
