@@ -13,6 +13,7 @@ Use one `TofSensor` from one thread only: the driver shares a class-level buffer
 from __future__ import annotations
 
 import errno
+import importlib.util
 import logging
 import time
 from collections.abc import Callable
@@ -54,10 +55,41 @@ class Reading:
         return self.distance_mm is None
 
 
-def _default_driver(bus: Any, address: int, io_timeout_s: float) -> Any:
+def adafruit_driver(bus: Any, address: int, io_timeout_s: float) -> Any:
+    """Adafruit's driver for the chip at `address`, its waits timed on the real clock."""
     from adafruit_vl53l0x import VL53L0X
 
     return VL53L0X(bus, address=address, io_timeout_s=io_timeout_s)
+
+
+def driver_on_clock(monotonic: Callable[[], float]) -> Callable[[Any, int, float], Any]:
+    """A driver factory like `adafruit_driver`, but the driver's waits for the chip time
+    `io_timeout_s` on `monotonic` instead of the real clock (for replays on a virtual clock).
+
+    Adafruit's driver reads `time.monotonic()` through its own module, so that module is loaded
+    again as a private copy whose `time` answers with `monotonic`; the shared module, and every
+    driver made from it, keep the real clock."""
+    spec = importlib.util.find_spec("adafruit_vl53l0x")
+    if spec is None or spec.loader is None:
+        raise ImportError("the adafruit_vl53l0x driver is not installed")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.time = _TimeWith(monotonic)
+
+    def make(bus: Any, address: int, io_timeout_s: float) -> Any:
+        return module.VL53L0X(bus, address=address, io_timeout_s=io_timeout_s)
+
+    return make
+
+
+class _TimeWith:
+    """The `time` module, with `monotonic` answered by another clock."""
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self.monotonic = monotonic
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
 
 
 class TofSensor:
@@ -71,7 +103,7 @@ class TofSensor:
         timing_budget_us: int = 33_000,
         io_timeout_s: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
-        driver_factory: Callable[[Any, int, float], Any] = _default_driver,
+        driver_factory: Callable[[Any, int, float], Any] = adafruit_driver,
         reset_line: Any = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:

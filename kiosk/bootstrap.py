@@ -26,7 +26,7 @@ from hardware.buzzer import AlarmBuzzer, make_buzzer_output
 from hardware.emulated_tof import ADDRESS, EmulatedI2CBus, EmulatedVL53L0X, FixedWalker
 from hardware.nurse_call import NoNurseCall, NurseCallOutput
 from hardware.pins import mock_pin_factory, output_line
-from hardware.tof_sensor import TofSensor
+from hardware.tof_sensor import TofSensor, adafruit_driver
 from kiosk.access.pin_lock import PinLock
 from kiosk.link.escalation import Escalation
 from kiosk.link.feed import KioskFeed
@@ -41,6 +41,8 @@ from kiosk.safety.monitor import SafetyConfig, SafetyMonitor, SelfTestResult
 from kiosk.screens.app import KioskApp
 from kiosk.screens.caregiver import CaregiverArea, CaregiverTools
 from kiosk.screens.display import Rotation, open_display, open_speakers
+from kiosk.service.clock_keeper import ClockKeeper
+from kiosk.service.wall_clock import LogClock, clock_words
 from kiosk.settings import LiveSettings
 from kiosk.sim.panel import HEIGHT as PANEL_HEIGHT
 from kiosk.sim.panel import NullSimulator, SimulatorPanel
@@ -122,6 +124,7 @@ def build_sensor(
     io_timeout_s: float | None = None,
     open_bus: Callable[[], Any] = open_i2c_bus,
     pin_factory: Any = None,
+    driver_factory: Callable[[Any, int, float], Any] = adafruit_driver,
 ) -> SensorParts:
     """The VL53L0X on I2C-1 with gpiozero's default pins, or the emulated chip with mock
     pins when simulating (see `wants_simulation`)."""
@@ -151,6 +154,7 @@ def build_sensor(
         io_timeout_s=timeout_s,
         reset_line=reset_line,
         clock=clock,
+        driver_factory=driver_factory,
     )
     return SensorParts(sensor, simulation, pin_factory, bus, reset_line)
 
@@ -231,7 +235,8 @@ def build_replay(settings: Mapping[str, Any], start_s: float = 0.0) -> tuple[Saf
     alarm that records what it was asked). Returns the parts and the clock."""
     from hardware.buzzer import NullAlarm
     from hardware.clock import VirtualClock
-    from kiosk.safety.replay import REPLAY_IO_TIMEOUT_S
+    from hardware.tof_sensor import driver_on_clock
+    from kiosk.safety.replay import REPLAY_IO_TIMEOUT_S, DriverClock
 
     clock = VirtualClock(start_s)
     parts = build_safety(
@@ -243,6 +248,7 @@ def build_replay(settings: Mapping[str, Any], start_s: float = 0.0) -> tuple[Saf
         walker=FixedWalker(None),
         noise_mm=0.0,
         io_timeout_s=REPLAY_IO_TIMEOUT_S,
+        driver_factory=driver_on_clock(DriverClock(clock)),
     )
     return parts, clock
 
@@ -295,6 +301,7 @@ class Kiosk:
     app: KioskApp
     runner: ScriptRunner | None = None
     link: MqttLink | None = None  # the broker's link; None unless mqtt.host is set
+    clock_keeper: ClockKeeper | None = None  # corrects the log's times when the clock is set
     _walk_ended: bool = False
 
     def end_walk(self) -> None:
@@ -309,6 +316,8 @@ class Kiosk:
     def close(self) -> None:
         self.end_walk()
         self.stop_link()
+        if self.clock_keeper is not None:
+            self.clock_keeper.stop()
         self.store.close()
         pygame.quit()
 
@@ -329,16 +338,22 @@ def build_kiosk(
     display: pygame.Surface | None = None,
     make_player: Callable[[Routine], Any] = RoutinePlayer.from_routine,
     clock: Callable[[], float] = time.monotonic,
+    wall_clock: LogClock | None = None,
 ) -> Kiosk:
     """The whole kiosk, ready for `serve`. Raises KioskBuildError when the sensor or the
-    buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...)."""
+    buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...).
+
+    Without a `store` the log is opened here on a `LogClock` (the real wall clock unless
+    `wall_clock` is given) and kept right by a ClockKeeper."""
     safety = safety or _safety_or_say_why(settings, flags)
     keep_rule_in_step(settings, safety)
-    store = store or SessionStore.open(data.create().sessions_db)
+    if store is None:
+        wall_clock = wall_clock or LogClock()
+        store = SessionStore.open(data.create().sessions_db, clock=wall_clock.now)
     pin = PinLock(data.caregiver_pin)
     if flags.script and not pin.has_pin:
         pin.set_pin(SCRIPT_PIN)
-    walk, flow = _build_walk(settings, safety, store, make_player, clock, data)
+    walk, flow = _build_walk(settings, safety, store, make_player, clock, data, wall_clock)
     show_panel = safety.simulation is not None and flags.windowed and not flags.headless
     display, rotation = _open_screen(settings, flags, display, show_panel)
     tools = CaregiverTools(
@@ -352,6 +367,7 @@ def build_kiosk(
         clock=clock,
         routine_problem=lambda: walk.routine_problem,
         escalation=safety.escalation,
+        clock_problem=lambda: _clock_problem(wall_clock),
     )
     app = KioskApp(
         display=display,
@@ -366,7 +382,16 @@ def build_kiosk(
         escalation=safety.escalation,
         clock=clock,
     )
-    return _finish_wiring(settings, data, safety, store, pin, flow, walk, app, flags, clock)
+    kiosk = _finish_wiring(settings, data, safety, store, pin, flow, walk, app, flags, clock)
+    if wall_clock is not None:
+        kiosk.clock_keeper = ClockKeeper(wall_clock, store).start()
+    return kiosk
+
+
+def _clock_problem(wall_clock: LogClock | None) -> str | None:
+    if wall_clock is None or wall_clock.synchronised is not False:
+        return None
+    return f"The date may be wrong: {clock_words(False)}."
 
 
 def _safety_or_say_why(settings: LiveSettings, flags: KioskFlags) -> SafetyParts:
@@ -440,8 +465,10 @@ def _build_walk(
     make_player: Callable[[Routine], Any],
     clock: Callable[[], float],
     data: DataFolder,
+    wall_clock: LogClock | None,
 ) -> tuple[WalkSession, KioskFlow]:
-    recorder = SessionRecorder(store, clock=clock)
+    clock_set = (lambda: wall_clock.synchronised) if wall_clock else (lambda: True)
+    recorder = SessionRecorder(store, clock=clock, wall_clock_set=clock_set)
     routine, problem = load_routine_or_say_why(settings["routine.name"])
     walk = WalkSession(
         monitor=safety.monitor,

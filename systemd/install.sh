@@ -3,18 +3,21 @@
 #
 #   sudo systemd/install.sh                  install or update, and start the kiosk
 #   sudo systemd/install.sh --no-start       install or update; the kiosk starts at the next boot
-#   sudo systemd/install.sh --uninstall      remove the service, the program and the user;
-#                                            keep the session logs and the settings
+#   sudo systemd/install.sh --uninstall      remove the service, the program, its command and
+#                                            the user; keep the session logs and the settings
 #   systemd/install.sh --dry-run             say what would be done, change nothing
 #
 # Running it again is safe: each step checks what is already there.
 #
 # For tests: every path the script reads or writes is prefixed with $BALANCE_KIOSK_ROOT (a
-# temporary directory), and every command (systemctl, useradd, usermod, userdel, getent,
-# python3 and the venv's pip) is called by name, so stubs put first in PATH stand in for them.
+# temporary directory), and so are the paths in the command it puts on the PATH, so that one
+# runs there too; every command (systemctl, useradd, usermod, userdel, getent, chown, python3
+# and the venv's pip) is called by name, so stubs put first in PATH stand in for them.
 set -euo pipefail
 
 umask 022
+# The program is run to write and check the settings; pygame's greeting is noise here.
+export PYGAME_HIDE_SUPPORT_PROMPT=1
 
 ROOT="${BALANCE_KIOSK_ROOT:-}"
 ROOT="${ROOT%/}"
@@ -29,6 +32,8 @@ CACHE_DIR=/var/cache/balance-kiosk
 CONFIG_DIR=/etc/balance-kiosk
 CONFIG="$CONFIG_DIR/config.toml"
 UNIT="/etc/systemd/system/$SERVICE"
+# balance-kiosk on the PATH, for SSH: the program, as the kiosk's user (systemd/balance-kiosk.sh).
+COMMAND=/usr/local/bin/balance-kiosk
 # Screen (video, render), touch (input), sensor (i2c), buzzer (gpio), sound (audio).
 WANTED_GROUPS=(video render input gpio i2c audio)
 
@@ -47,7 +52,7 @@ Installs the balance kiosk as a systemd service that starts at boot.
 
   --no-start        install, but start the kiosk only at the next boot
   --skip-i2c-check  install even though I2C is off (a bench set-up without the sensor)
-  --uninstall       remove the service, the program and the kiosk user; the session logs
+  --uninstall       remove the service, the program, its command and the kiosk user; the logs
                     (/var/lib/balance-kiosk) and the settings (/etc/balance-kiosk) are kept
   --dry-run         say what would be done, and change nothing
   -h, --help        show this help
@@ -207,9 +212,10 @@ install_program() {
             "Check the network, then the build tools the pin libraries (lgpio, RPi.GPIO) need:" \
             "sudo apt-get install -y python3-dev swig liblgpio-dev"
     fi
-    # The data folder exists before the first start, so doctor can be run as the kiosk user.
-    run mkdir -p -m 0700 "$ROOT$STATE_DIR"
-    run chown "$USER_NAME:$USER_NAME" "$ROOT$STATE_DIR"
+    # The data and cache folders exist before the first start, so that the command on the
+    # PATH (doctor, logs...) can run as the kiosk user before the service ever has.
+    run mkdir -p -m 0700 "$ROOT$STATE_DIR" "$ROOT$CACHE_DIR"
+    run chown "$USER_NAME:$USER_NAME" "$ROOT$STATE_DIR" "$ROOT$CACHE_DIR"
 }
 
 install_unit() {
@@ -249,11 +255,41 @@ set_sensor_source_i2c() {
     '
 }
 
+# The kiosk's own check of a settings file: its message on stderr, a failure when it refuses
+# the file. The empty data folder keeps out any caregiver's changes found in ./data.
+kiosk_accepts() {
+    local config="$1" empty status=0
+    empty="$(mktemp -d)"
+    "$ROOT$VENV/bin/balance-kiosk" config --config "$config" --data-dir "$empty" >/dev/null ||
+        status=$?
+    rm -rf "$empty"
+    return "$status"
+}
+
+# An existing settings file is kept, and checked by the program just installed: a file it
+# refuses would keep the kiosk from starting (status 78; systemd then leaves it stopped).
+check_kept_config() {
+    say "   Keeping your settings: $CONFIG already exists. Checking them."
+    if [[ ! -x "$ROOT$VENV/bin/balance-kiosk" ]]; then
+        say "   would check them with the program once it is installed"
+        return
+    fi
+    if ! kiosk_accepts "$ROOT$CONFIG"; then
+        die "the kiosk refuses $CONFIG (the line above says why), so it would not start." \
+            "The service was not (re)started. Correct that line, or delete it to use the default:" \
+            "" \
+            "    sudo nano $CONFIG" \
+            "" \
+            "then run this installer again."
+    fi
+    say "   The kiosk accepts them."
+}
+
 install_config() {
-    step "Writing the settings file $CONFIG"
+    step "The settings file $CONFIG"
     local dest="$ROOT$CONFIG" kiosk="$ROOT$VENV/bin/balance-kiosk" empty tmp
     if [[ -e "$dest" ]]; then
-        say "   Keeping your settings: $CONFIG already exists."
+        check_kept_config
         return
     fi
     if ((DRY_RUN)); then
@@ -261,23 +297,50 @@ install_config() {
         say "   sensor.source = \"i2c\""
         return
     fi
-    empty="$(mktemp)"
+    empty="$(mktemp -d)"
     tmp="$(mktemp)"
-    # An empty settings file: the defaults, whatever this machine has in /etc already.
-    if ! { "$kiosk" config --config "$empty" | set_sensor_source_i2c >"$tmp"; }; then
-        rm -f "$empty" "$tmp"
+    # An empty settings file and data folder: the defaults, whatever this machine has in /etc
+    # or in ./data already.
+    touch "$empty/config.toml"
+    if ! { "$kiosk" config --config "$empty/config.toml" --data-dir "$empty" |
+        set_sensor_source_i2c >"$tmp"; }; then
+        rm -rf "$empty" "$tmp"
         die "'balance-kiosk config' could not write the settings (see its message above)."
     fi
+    rm -rf "$empty"
     # Read back by the kiosk itself: the file it will start with must be one it accepts.
-    if ! "$kiosk" config --config "$tmp" >/dev/null; then
-        rm -f "$empty" "$tmp"
+    if ! kiosk_accepts "$tmp"; then
+        rm -f "$tmp"
         die "the kiosk refused the settings file written for it (see its message above)."
     fi
     mkdir -p "$(dirname "$dest")"
     install -m 0644 "$tmp" "$dest"
-    rm -f "$empty" "$tmp"
+    rm -f "$tmp"
     say "   Written with the defaults and sensor.source = \"i2c\". Edit it to change the reach"
     say "   line, the buzzer pin and more; 'sudo systemctl restart balance-kiosk' applies it."
+}
+
+install_command() {
+    step "Putting the command 'balance-kiosk' on the PATH ($COMMAND)"
+    local dest="$ROOT$COMMAND" tmp
+    if ((DRY_RUN)); then
+        say "   would write it from $SRC/systemd/balance-kiosk.sh"
+        return
+    fi
+    tmp="$(mktemp)"
+    sed -e "s|@PROGRAM@|$ROOT$VENV/bin/balance-kiosk|g" -e "s|@KIOSK_USER@|$USER_NAME|g" \
+        -e "s|@STATE_DIR@|$ROOT$STATE_DIR|g" -e "s|@CONFIG_DIR@|$ROOT$CONFIG_DIR|g" \
+        -e "s|@CACHE_DIR@|$ROOT$CACHE_DIR|g" "$SRC/systemd/balance-kiosk.sh" >"$tmp"
+    mkdir -p "$(dirname "$dest")"
+    if [[ -f "$dest" ]] && cmp -s "$tmp" "$dest"; then
+        say "   Already up to date."
+    else
+        install -m 0755 "$tmp" "$dest"
+        say "   Written."
+    fi
+    rm -f "$tmp"
+    say "   From any folder, for example over SSH: balance-kiosk doctor, balance-kiosk logs list."
+    say "   It runs as the user '$USER_NAME' with the kiosk's data folder and settings (sudo)."
 }
 
 disable_console_blanking() {
@@ -334,8 +397,10 @@ install_all() {
     check_desktop
     create_user
     install_program
-    install_unit
+    # Before the unit and the restart: a refused settings file stops the update there.
     install_config
+    install_command
+    install_unit
     disable_console_blanking
     enable_service
     say ""
@@ -344,6 +409,7 @@ install_all() {
     say "   Session logs:  $STATE_DIR"
     say "   Its messages:  journalctl -u balance-kiosk -b"
     say "   Its state:     systemctl status balance-kiosk"
+    say "   Its command:   balance-kiosk --help   (as the user '$USER_NAME', from any folder)"
     ((DRY_RUN)) && say "(Dry run: nothing was changed.)"
     return 0
 }
@@ -367,9 +433,9 @@ uninstall_all() {
         say "   The service is not installed."
     fi
 
-    step "Removing the program ($APP_DIR) and the cache ($CACHE_DIR)"
+    step "Removing the program ($APP_DIR), its command ($COMMAND) and the cache ($CACHE_DIR)"
     local dir
-    for dir in "$APP_DIR" "$CACHE_DIR"; do
+    for dir in "$APP_DIR" "$COMMAND" "$CACHE_DIR"; do
         if [[ -e "$ROOT$dir" ]]; then
             run rm -rf "$ROOT$dir"
         else

@@ -6,10 +6,15 @@ process boundary); the kiosk itself is always built by kiosk/bootstrap.py.
 
 from __future__ import annotations
 
+import functools
 import os
+import select
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pygame
+import pytest
 
 from hardware.clock import VirtualClock
 from hardware.tof_sensor import Reading
@@ -24,6 +30,7 @@ from kiosk import bootstrap
 from kiosk.access.pin_lock import PinLock
 from kiosk.paths import DataFolder
 from kiosk.player.player import RoutinePlayer
+from kiosk.service.wall_clock import LogClock
 from kiosk.settings import LiveSettings, Settings
 from kiosk.walk.flow import Screen
 
@@ -57,16 +64,105 @@ def run_cli(
     cwd: Path = REPO,
     env: Mapping[str, str] | None = None,
     timeout: float = 120,
+    input: str = "",
 ) -> subprocess.CompletedProcess[str]:
     """`balance-kiosk ARGS` in a process of its own, headless, with no data folder or
-    config chosen by the environment unless `env` gives one."""
-    environment = {k: v for k, v in os.environ.items() if k not in KIOSK_ENV}
-    environment.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
-    environment.update(env or {})
+    config chosen by the environment unless `env` gives one; `input` on its standard input."""
     return subprocess.run(
         [sys.executable, "-m", "kiosk.cli", *map(str, args)],
         cwd=cwd,
-        env=environment,
+        env=_cli_environment(env),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        input=input,
+    )
+
+
+def _cli_environment(env: Mapping[str, str] | None) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if k not in KIOSK_ENV}
+    environment.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    environment.update(env or {})
+    return environment
+
+
+def run_cli_on_a_terminal(
+    *args: str | Path, typed: list[str], timeout: float = 60
+) -> tuple[int, str]:
+    """`balance-kiosk ARGS` on a terminal of its own (a pseudo-terminal), as a person at the
+    console runs it: each line of `typed` is typed once a prompt (ending in ':') shows.
+    Returns the exit code and what the terminal showed."""
+    master, slave = os.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", *map(str, args)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=REPO,
+        env=_cli_environment(None),
+        start_new_session=True,  # never the test runner's own terminal
+    )
+    os.close(slave)
+    shown, typed_up_to, pending = b"", 0, list(typed)
+    try:
+        while chunk := _read_terminal(master, timeout):
+            shown += chunk
+            if pending and shown[typed_up_to:].rstrip().endswith(b":"):
+                os.write(master, pending.pop(0).encode() + b"\n")
+                typed_up_to = len(shown)
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+    return process.wait(timeout), shown.decode("utf-8", errors="replace")
+
+
+def _read_terminal(master: int, timeout: float) -> bytes:
+    """What the program wrote next; b"" once it has closed the terminal."""
+    ready, _, _ = select.select([master], [], [], timeout)
+    if not ready:
+        raise AssertionError(f"the command showed nothing more for {timeout} s")
+    try:
+        return os.read(master, 4096)
+    except OSError:  # EIO: the other side is closed
+        return b""
+
+
+# -- file systems of their own: a full or read-only USB stick, a full disk -----------------
+
+
+@functools.cache
+def _private_mounts_allowed() -> bool:
+    if shutil.which("unshare") is None or shutil.which("mount") is None:
+        return False
+    with tempfile.TemporaryDirectory() as folder:
+        probe = f"mount -t tmpfs -o size=4k probe {shlex.quote(folder)}"
+        result = subprocess.run(
+            ["unshare", "--map-root-user", "--mount", "sh", "-c", probe],
+            capture_output=True,
+            timeout=30,
+        )
+    return result.returncode == 0
+
+
+def run_python_with_mounts(
+    code: str, mounts: Mapping[Path, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Python `code` in a process of its own that sees a fresh tmpfs on each folder, mounted
+    with the options given ("size=64k", "ro"): a real small stick or a real read-only one,
+    which no other process sees. Skips the test where the machine allows no private mounts
+    (no `unshare`, or user namespaces turned off)."""
+    if not _private_mounts_allowed():
+        pytest.skip("this machine allows no private mounts (unshare --map-root-user --mount)")
+    steps = [
+        f"mount -t tmpfs -o {shlex.quote(options)} test-stick {shlex.quote(str(folder))}"
+        for folder, options in mounts.items()
+    ]
+    script = " && ".join([*steps, 'exec "$0" -c "$1"'])
+    return subprocess.run(
+        ["unshare", "--map-root-user", "--mount", "sh", "-c", script, sys.executable, code],
+        cwd=REPO,
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -197,9 +293,15 @@ class KioskHarness:
 
 
 def build_harness(
-    folder: Path, size: tuple[int, int] = (800, 480), pin: str | None = TEST_PIN, **values: Any
+    folder: Path,
+    size: tuple[int, int] = (800, 480),
+    pin: str | None = TEST_PIN,
+    wall_clock: LogClock | None = None,
+    **values: Any,
 ) -> KioskHarness:
-    """Settings by key with '__' for the dot (routine__rewind_s=8); `pin` None: no PIN yet."""
+    """Settings by key with '__' for the dot (routine__rewind_s=8); `pin` None: no PIN yet.
+    The wall clock counts as set unless `wall_clock` says otherwise (the test machine's own
+    may not be synchronised)."""
     data = DataFolder(folder).create()
     settings = {key.replace("__", "."): value for key, value in values.items()}
     live = LiveSettings(Settings(settings), data.settings_overrides)
@@ -212,6 +314,7 @@ def build_harness(
         bootstrap.KioskFlags(simulate=True, headless=True, size=size),
         make_player=lambda routine: RoutinePlayer.from_routine(routine, audio=False),
         clock=clock,
+        wall_clock=wall_clock or LogClock(probe=lambda: True),
     )
     kiosk.safety.start(armed=False)
     harness = KioskHarness(kiosk, clock)

@@ -119,6 +119,10 @@ def _guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         return 0
 
 
+UNCONFIRMED_MARK = " *"
+UNCONFIRMED_WORDS = "time not confirmed: logged before the clock was set"
+
+
 def _list(args: argparse.Namespace) -> int:
     conn = open_log_for_reading(args.data_dir)
     profile_id = _profile_id(conn, args.profile)
@@ -133,7 +137,8 @@ def _list(args: argparse.Namespace) -> int:
     rows = [
         (
             str(s.id),
-            q.local_time(s.started_at).strftime("%a %d %b %Y %H:%M"),
+            q.local_time(s.started_at).strftime("%a %d %b %Y %H:%M")
+            + ("" if s.time_confirmed else UNCONFIRMED_MARK),
             s.profile_name,
             f"{s.routine} (level {s.level})",
             f"{s.minutes_walked:.1f}",
@@ -144,6 +149,8 @@ def _list(args: argparse.Namespace) -> int:
         for s in page.sessions
     ]
     _print_table((*header, "Result"), rows, right={0, 4, 5, 6})
+    if not all(s.time_confirmed for s in page.sessions):
+        print(f"\n{UNCONFIRMED_MARK.strip()} {UNCONFIRMED_WORDS}")
     more = f"; more with --page {args.page + 1}" if page.has_more else ""
     print(f"\nPage {args.page}, {len(rows)} session(s), newest first{more}.")
     return 0
@@ -161,7 +168,8 @@ def _show(args: argparse.Namespace) -> int:
     start = q.local_time(s.started_at)
     end = "still open" if s.ended_at is None else _clock(s.ended_at, with_date=True)
     print(f"Session {s.id}: {s.profile_name}")
-    _field("Started", f"{start:%a %d %b %Y %H:%M:%S}")
+    unconfirmed = "" if s.time_confirmed else f" ({UNCONFIRMED_WORDS})"
+    _field("Started", f"{start:%a %d %b %Y %H:%M:%S}{unconfirmed}")
     _field("Ended", f"{end} ({_ending_label(s.ended_how)})")
     _field("Routine", f"{s.routine}, level {s.level}")
     _field("Walking", f"{s.minutes_walked:.1f} min (paused {s.seconds_paused / 60:.1f} min)")

@@ -10,11 +10,11 @@ import argparse
 import logging
 import sys
 
-from kiosk.cli import config, doctor, logs, play, profiles, replay, run
+from kiosk.cli import config, doctor, logs, pin, play, profiles, replay, run
 from kiosk.cli.options import common_options
 from kiosk.settings import ConfigError
 
-COMMANDS = (run, play, logs, profiles, doctor, replay, config)
+COMMANDS = (run, play, logs, profiles, doctor, replay, config, pin)
 
 
 def _version() -> str:

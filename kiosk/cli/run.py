@@ -12,6 +12,7 @@ from typing import Any
 
 from kiosk.cli.options import add_command
 from kiosk.paths import DataFolder
+from kiosk.service.exit_status import CONFIG_REFUSED, NO_SCREEN
 from kiosk.settings import ConfigError, LiveSettings, load_settings, load_with_overrides
 from kiosk.sim.scripts import SCRIPTS
 from kiosk.wording import plural
@@ -48,6 +49,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The kiosk; a refused settings file exits with its own status (systemd does not
+    restart the kiosk for it: editing the file is what helps)."""
+    try:
+        return _run(args)
+    except ConfigError as error:
+        print(f"balance-kiosk: {error}", file=sys.stderr)
+        return CONFIG_REFUSED
+
+
+def _run(args: argparse.Namespace) -> int:
     from kiosk import bootstrap  # the real parts, only once they are needed
 
     if args.terminal:
@@ -71,7 +82,13 @@ def run(args: argparse.Namespace) -> int:
             load_with_overrides(args.config, data.settings_overrides), data.settings_overrides
         )
     except ConfigError as error:
-        return cannot_start(flags, "The settings cannot be used", str(error), CONFIG_FIX)
+        return cannot_start(
+            flags, "The settings cannot be used", str(error), CONFIG_FIX, CONFIG_REFUSED
+        )
+    problem = None if flags.headless else _screen_problem()
+    if problem:
+        print(f"balance-kiosk run: {problem}", file=sys.stderr)
+        return NO_SCREEN
     try:
         kiosk = bootstrap.build_kiosk(settings, data, flags)
     except bootstrap.KioskBuildError as error:
@@ -91,12 +108,12 @@ def run(args: argparse.Namespace) -> int:
 CONFIG_FIX = "Correct it, then restart: sudo systemctl restart balance-kiosk"
 
 
-def cannot_start(flags: Any, title: str, message: str, fix: str) -> int:
+def cannot_start(flags: Any, title: str, message: str, fix: str, status: int = 2) -> int:
     """Say why the kiosk cannot start: on standard error (the journal), and on the screen
-    unless it is headless. Returns the exit status (2)."""
+    unless it is headless. Returns the exit status it is given."""
     print(f"balance-kiosk run: {message}", file=sys.stderr)
     if flags.headless or flags.script:
-        return 2
+        return status
     import pygame
 
     from kiosk.screens.display import open_display
@@ -107,10 +124,10 @@ def cannot_start(flags: Any, title: str, message: str, fix: str) -> int:
         display = open_display(flags.size, windowed=flags.windowed)
     except pygame.error as error:
         print(f"balance-kiosk run: no screen to show it on either ({error})", file=sys.stderr)
-        return 2
+        return status
     serve_problem(ProblemScreen(display, title, message, fix, flags.screenshots))
     pygame.quit()
-    return 2
+    return status
 
 
 def _flags(args: argparse.Namespace) -> Any:
@@ -139,6 +156,33 @@ def _flags(args: argparse.Namespace) -> Any:
 def _no_screen() -> bool:
     has_display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     return os.environ.get("SDL_VIDEODRIVER") in (None, "x11", "wayland") and not has_display
+
+
+def _screen_problem() -> str | None:
+    """Why no screen can be opened, in one line; None when one can.
+
+    Asked before anything starts: SDL falls back to a picture in memory (its offscreen driver)
+    when the display it was given does not answer, and the kiosk would run on unseen."""
+    import pygame
+
+    asked = os.environ.get("SDL_VIDEODRIVER", "").strip()
+    try:
+        pygame.display.init()
+    except pygame.error as error:
+        return (
+            f"the screen cannot be opened ({error}). Check that it is connected and that no "
+            "desktop holds it; 'balance-kiosk doctor' checks the display."
+        )
+    driver = pygame.display.get_driver()
+    if driver not in ("offscreen", "dummy") or driver == asked:
+        return None
+    pygame.display.quit()
+    named = [f"{k}={os.environ[k]}" for k in ("DISPLAY", "WAYLAND_DISPLAY") if os.environ.get(k)]
+    if named:
+        where = f"nothing answers at {' or '.join(named)}. Start that desktop or correct it"
+    else:
+        where = "neither DISPLAY nor WAYLAND_DISPLAY is set. Start a desktop"
+    return f"no screen to show the kiosk on: {where}, or add --headless to run without a screen."
 
 
 def _data_folder(args: argparse.Namespace, *, scripted: bool) -> DataFolder:

@@ -8,6 +8,12 @@ CSV comes in three tables, because a spreadsheet holds one table per file:
   when reminders and pauses happened within a session.
 * ``samples``: the raw distance readings, for whoever analyses the sensor data.
 
+Text a person typed (a walker's name) or a routine gave (a chapter's title) is written so that
+a spreadsheet shows it and never runs it: a cell that begins with =, +, -, @, a tab or a
+carriage return, or has such a part after a semicolon (where a spreadsheet splits on
+semicolons), gets an apostrophe in front of that part ('=Anna), and a lone carriage return
+becomes a line break, which the CSV quotes. JSON keeps the text as it is.
+
 JSON holds the sessions with their events nested (not the samples, which would dwarf them).
 Times are local. The sessions table splits them into date, start_time and end_time, which
 spreadsheets read directly, plus the utc_offset that keeps them unambiguous; events, samples and
@@ -16,13 +22,17 @@ JSON use ISO 8601 with the offset.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import functools
 import itertools
 import json
 import logging
 import os
+import secrets
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
@@ -72,8 +82,39 @@ EVENT_COLUMNS = (
 SAMPLE_COLUMNS = ("session_id", "time", "seconds_into_session", "distance_mm")
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str | None) -> str | None:
+    """`text` for a CSV cell that a spreadsheet shows as text and never runs as a formula."""
+    if not text:
+        return text
+    if ";" in text:
+        parts = text.split(";")
+        text = ";".join("'" + p if p.startswith(_FORMULA_STARTS) else p for p in parts)
+    elif text.startswith(_FORMULA_STARTS):
+        text = "'" + text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 class ExportError(Exception):
-    """An export could not be written; the message says where and why."""
+    """An export could not be written; the message, written for a caregiver, says what went
+    wrong and what to do. The caregiver screen shows it as it is."""
+
+
+class StickFullError(ExportError):
+    """The stick has no room left for the export."""
+
+
+class StickNotWritableError(ExportError):
+    """A stick is there, but nothing can be written to it: read-only, locked, or mounted so
+    the kiosk's user may not write."""
+
+
+class StickGoneError(ExportError):
+    """The stick was pulled out, or stopped answering, during the export."""
 
 
 # Formatting is most of an export's time, so local times are built from time.localtime's fields
@@ -116,7 +157,8 @@ def iso(ms: int | None, tz: tzinfo | None = None) -> str:
 
 
 def session_row(s: SessionSummary, tz: tzinfo | None = None) -> tuple:
-    """One session in SESSION_COLUMNS order (local date and times, then the offset)."""
+    """One session in SESSION_COLUMNS order (local date and times, then the offset), its text
+    made safe for a spreadsheet."""
     y, mo, d, h, mi, sec, off = _parts(s.started_at, tz)
     end = ""
     if s.ended_at is not None:
@@ -124,12 +166,12 @@ def session_row(s: SessionSummary, tz: tzinfo | None = None) -> tuple:
         end = f"{eh:02d}:{emi:02d}:{esec:02d}"
     return (
         s.id,
-        s.profile_name,
+        spreadsheet_text(s.profile_name),
         f"{y:04d}-{mo:02d}-{d:02d}",
         f"{h:02d}:{mi:02d}:{sec:02d}",
         end,
         _offset(off),
-        s.routine,
+        spreadsheet_text(s.routine),
         s.level,
         s.ended_how or "open",
         "yes" if s.completed else "no",
@@ -211,11 +253,11 @@ def _events_csv(
     writer.writerow(EVENT_COLUMNS)
     count = 0
     for s, events in iter_events(conn, profile_id=profile_id, since_ms=since_ms):
+        profile = spreadsheet_text(s.profile_name)
         for e in events:
             offset = round((e.t - s.started_at) / 1000, 1)
-            writer.writerow(
-                (s.id, s.profile_name, iso(e.t, tz), offset, e.kind, e.detail, e.distance_mm)
-            )
+            detail = spreadsheet_text(e.detail)
+            writer.writerow((s.id, profile, iso(e.t, tz), offset, e.kind, detail, e.distance_mm))
             count += 1
     return count
 
@@ -277,20 +319,53 @@ def _json(
 
 
 # ------------------------------------------------------------------- USB stick
+#
+# Whatever is on a stick is someone else's: a file there may be a link into the kiosk's data
+# folder, a FIFO, or a folder under the very name the kiosk means to write. So the kiosk writes
+# only through a descriptor of the stick's own folder, creates each file anew (O_EXCL and
+# O_NOFOLLOW: never through a link, never opening a FIFO or a device) under a name nobody can
+# guess, checks that what it opened is a plain file on the stick's file system, and renames it
+# into place. A rename replaces a link or a FIFO under the final name without following it.
+
+USB_MOUNT_ROOTS = ("/media", "/run/media")
+
+STICK_FULL = (
+    "The USB stick is full: delete files you no longer need from it, or use another stick, "
+    "then export again."
+)
+STICK_NOT_WRITABLE = (
+    "A USB stick was found, but it cannot be written: it is read-only or locked. If it has a "
+    "small lock switch on its side, slide it to unlock, or use another stick; then export "
+    "again."
+)
+STICK_GONE = (
+    "The USB stick was taken out, or stopped answering, before the export was finished. "
+    "Plug it in again and export again."
+)
+STICK_OTHER = "The export could not be written to this USB stick. Try again, or use another stick."
+LOG_UNREADABLE = (
+    "The session log could not be read, so nothing was exported. Try again; if it keeps "
+    "failing, restart the kiosk."
+)
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+_NOT_WRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+_GONE = frozenset({errno.EIO, errno.ENODEV, errno.ENXIO, errno.ENOENT, errno.ESTALE})
 
 
 def find_usb_folder(
-    mount_roots: Iterable[str | os.PathLike[str]] = ("/media", "/run/media"),
+    mount_roots: Iterable[str | os.PathLike[str]] = USB_MOUNT_ROOTS,
     *,
     is_mount: Callable[[Path], bool] = os.path.ismount,
 ) -> Path | None:
-    """The first writable mounted stick under the roots (ROOT/LABEL or ROOT/USER/LABEL)."""
-    for root in map(Path, mount_roots):
-        for candidate in _mounts_under(root, is_mount):
-            if os.access(candidate, os.W_OK):
-                return candidate
-            logger.info("USB folder %s is not writable", candidate)
-    return None
+    """The mounted stick to export to (ROOT/LABEL or ROOT/USER/LABEL): the first one the kiosk
+    may write, else the first one found (the export then says why it cannot write it), else
+    None."""
+    sticks = [stick for root in map(Path, mount_roots) for stick in _mounts_under(root, is_mount)]
+    for stick in sticks:
+        if os.access(stick, os.W_OK):
+            return stick
+        logger.info("USB folder %s is not writable", stick)
+    return sticks[0] if sticks else None
 
 
 def _mounts_under(root: Path, is_mount: Callable[[Path], bool]) -> list[Path]:
@@ -312,56 +387,94 @@ def _subdirs(folder: Path) -> list[Path]:
 
 def export_to_usb(
     store: SessionStore,
-    mount_roots: Iterable[str | os.PathLike[str]] = ("/media", "/run/media"),
+    mount_roots: Iterable[str | os.PathLike[str]] = USB_MOUNT_ROOTS,
     *,
     now: datetime | None = None,
     is_mount: Callable[[Path], bool] = os.path.ismount,
 ) -> Path | None:
     """Write the sessions CSV (and the events CSV beside it) to a USB stick.
 
-    Returns the sessions file's path, or None when no writable stick is mounted. Raises
-    ExportError when a stick is there but the files cannot be written (full, pulled out).
-    Each file is written under a temporary name and renamed when complete, so a stick pulled
-    out early never holds a half file under the final name.
+    Returns the sessions file's path, or None when no stick is mounted. Raises an ExportError
+    (StickFullError, StickNotWritableError, StickGoneError...) with a message for the caregiver
+    when a stick is there but the files cannot be written. Each file is written under a
+    temporary name and renamed when complete, so a stick pulled out early never holds a half
+    file under the final name.
     """
     folder = find_usb_folder(mount_roots, is_mount=is_mount)
     if folder is None:
         return None
     stamp = (now or datetime.now()).strftime("%Y-%m-%d-%H%M")
-    paths = {what: folder / f"balance-kiosk-{stamp}-{what}.csv" for what in ("sessions", "events")}
+    names = {what: f"balance-kiosk-{stamp}-{what}.csv" for what in ("sessions", "events")}
     try:
-        for what, path in paths.items():
-            _write_atomically(store, path, what)
-    except (OSError, sqlite3.Error) as exc:
-        raise ExportError(f"Could not write the export to {folder}: {exc}") from exc
-    logger.info("exported the session log to %s", paths["sessions"])
-    return paths["sessions"]
+        folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            for what, name in names.items():
+                _write_to_stick(folder_fd, name, functools.partial(_csv_table, store, what))
+        finally:
+            os.close(folder_fd)
+    except sqlite3.Error as error:
+        logger.error("export to USB: cannot read the session log: %s", error)
+        raise ExportError(LOG_UNREADABLE) from error
+    except OSError as error:
+        raise _stick_error(error, folder) from error
+    logger.info("exported the session log to %s", folder / names["sessions"])
+    return folder / names["sessions"]
 
 
-def _sync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on a folder; the file itself is synced
-    finally:
-        os.close(fd)
+def _csv_table(store: SessionStore, what: What, out: TextIO) -> None:
+    with store.reading() as conn:
+        export(conn, out, fmt="csv", what=what)
 
 
-def _write_atomically(store: SessionStore, path: Path, what: What) -> None:
-    part = path.with_name(path.name + ".part")
+def _write_to_stick(folder_fd: int, name: str, write: Callable[[TextIO], None]) -> None:
+    """A new file `name` in the stick's folder, written by `write`, complete or not at all."""
+    temporary, fd = _create_unguessable(folder_fd, name)
     try:
+        _check_plain_file_beside(fd, folder_fd)
         # utf-8-sig: spreadsheet programs then read accented names correctly.
-        with part.open("w", encoding="utf-8-sig", newline="") as out:
-            with store.reading() as conn:
-                export(conn, out, fmt="csv", what=what)
-            out.flush()
-            os.fsync(out.fileno())
-        part.replace(path)
-        _sync_folder(path.parent)  # the caregiver may pull the stick out as soon as we say so
+        with open(fd, "w", encoding="utf-8-sig", newline="", closefd=False) as out:
+            write(out)
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(temporary, name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
     except BaseException:
-        part.unlink(missing_ok=True)
+        if fd >= 0:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary, dir_fd=folder_fd)
         raise
+    with contextlib.suppress(OSError):  # some file systems refuse fsync on a folder
+        os.fsync(folder_fd)  # the caregiver may pull the stick out as soon as we say so
+
+
+def _create_unguessable(folder_fd: int, name: str) -> tuple[str, int]:
+    """(name, descriptor) of a new empty file beside `name`, under a name nobody can guess."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(5):
+        temporary = f"{name}.{secrets.token_hex(8)}.part"
+        try:
+            return temporary, os.open(temporary, flags, 0o644, dir_fd=folder_fd)
+        except FileExistsError:
+            continue
+    raise ExportError(STICK_OTHER)
+
+
+def _check_plain_file_beside(fd: int, folder_fd: int) -> None:
+    """What was opened must be a plain file on the stick's own file system."""
+    opened, folder = os.fstat(fd), os.fstat(folder_fd)
+    if not stat.S_ISREG(opened.st_mode) or opened.st_dev != folder.st_dev:
+        logger.error("export to USB: the file opened on the stick is not a plain file on it")
+        raise ExportError(STICK_OTHER)
+
+
+def _stick_error(error: OSError, folder: Path) -> ExportError:
+    """The caregiver's message for what went wrong on the stick; the details go to the log."""
+    logger.warning("export to USB at %s failed: %s", folder, error)
+    if error.errno in _FULL:
+        return StickFullError(STICK_FULL)
+    if error.errno in _NOT_WRITABLE:
+        return StickNotWritableError(STICK_NOT_WRITABLE)
+    if error.errno in _GONE:
+        return StickGoneError(STICK_GONE)
+    return ExportError(STICK_OTHER)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from kiosk.log.schema import SUMMARY_KINDS_SQL
@@ -24,6 +24,8 @@ _COMPLETED = Ending.COMPLETED.value
 _ALARM_ON = EventKind.ALARM_ON.value
 _ALARM_OFF = EventKind.ALARM_OFF.value
 _FAULT_ON = EventKind.FAULT_ON.value
+_CLOCK_UNSET = EventKind.CLOCK_UNSET.value
+_CLOCK_CORRECTED = EventKind.CLOCK_CORRECTED.value
 
 
 def local_time(ms: int, tz: tzinfo | None = None) -> datetime:
@@ -70,6 +72,8 @@ class SessionSummary:
     reminders: int  # alarm_on events
     longest_out_of_reach_s: float
     faults: int  # fault_on events
+    # False when the session began before the wall clock was set and was never corrected.
+    time_confirmed: bool = True
 
     @property
     def completed(self) -> bool:
@@ -206,8 +210,28 @@ def list_sessions(
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     marks = _marks_for(conn, [r[0] for r in rows])
-    sessions = [_summary(r, marks.get(r[0], [])) for r in rows]
+    unconfirmed = unconfirmed_times(conn, [r[0] for r in rows])
+    sessions = [
+        replace(_summary(r, marks.get(r[0], [])), time_confirmed=r[0] not in unconfirmed)
+        for r in rows
+    ]
     return SessionPage(sessions, page, page_size, has_more)
+
+
+def unconfirmed_times(conn: sqlite3.Connection, ids: list[int]) -> set[int]:
+    """Of these sessions, those logged before the clock was set and never corrected."""
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        f"""SELECT session_id, kind FROM events WHERE session_id IN ({marks})
+            AND kind IN ('{_CLOCK_UNSET}', '{_CLOCK_CORRECTED}')""",
+        ids,
+    )
+    unset, corrected = set(), set()
+    for sid, kind in rows:
+        (unset if kind == _CLOCK_UNSET else corrected).add(sid)
+    return unset - corrected
 
 
 def _marks_for(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[tuple[int, str]]]:
@@ -311,7 +335,10 @@ def session_detail(conn: sqlite3.Connection, session_id: int) -> SessionDetail |
     if end is None:
         times = [e.t for e in events] + [s.t for s in samples]
         end = max(times, default=row[5])
-    return SessionDetail(_summary(row, marks), events, samples, alarm_spans(marks, end))
+    kinds = {e.kind for e in events}
+    confirmed = _CLOCK_UNSET not in kinds or _CLOCK_CORRECTED in kinds
+    summary = replace(_summary(row, marks), time_confirmed=confirmed)
+    return SessionDetail(summary, events, samples, alarm_spans(marks, end))
 
 
 def profiles(conn: sqlite3.Connection) -> list[Profile]:

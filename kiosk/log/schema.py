@@ -96,9 +96,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Sessions still open: found at once at open without scanning the whole table.
         "CREATE INDEX sessions_open ON sessions(id) WHERE ended_at IS NULL",
     ),
-    # The broker's outbox (kiosk/link): messages for the broker, kept until it has them, in
-    # the order they were made (seq, given by the link). kind: an event type, "session" or
-    # "distance"; the link drops the oldest distance rows first when it is full.
+    # v4 (OUTBOX_VERSION): the broker's outbox (kiosk/link): messages for the broker, kept
+    # until it has them, in the order they were made (seq, given by the link). kind: an event
+    # type, "session" or "distance"; the link drops the oldest distance rows first when full.
+    #
+    # NOTE for the merge of branch field-log: it also adds a step 4 (the safety settings of
+    # each session) and was not on main when this branch merged main. Whichever of the two
+    # reaches main second must put its step after the other's: when field-log is merged,
+    # keep its step as v4, move this one after it, and set OUTBOX_VERSION to 5 (the key in
+    # TABLES_BY_VERSION follows). Neither step has shipped yet, so renumbering is safe now;
+    # once a kiosk has run either, a shipped step never changes number again.
     (
         """CREATE TABLE outbox (
             seq INTEGER PRIMARY KEY,
@@ -110,13 +117,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+OUTBOX_VERSION = 4  # the step that adds the broker's outbox (see the note above)
 
 # The WHERE clause that lets a query use the events_summary index: SQLite uses a partial index
 # only when the query's WHERE repeats the index's, so this must match the newest definition of
 # events_summary exactly (tests/test_log_vocabulary.py checks both).
 SUMMARY_KINDS_SQL = f"kind IN {sql_list(SUMMARY_EVENTS)}"
 
-TABLES_BY_VERSION = {1: {"profiles", "sessions", "events"}, 2: {"samples"}, 4: {"outbox"}}
+TABLES_BY_VERSION = {
+    1: {"profiles", "sessions", "events"},
+    2: {"samples"},
+    OUTBOX_VERSION: {"outbox"},
+}
 
 Reason = Literal["unreadable", "foreign", "newer"]
 

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.log import queries as q
+from kiosk.log.clock_correction import shift_session_times
 from kiosk.log.schema import (
     UnusableDatabase,
     configure,
@@ -447,6 +448,22 @@ class SessionStore:
         """The read connection (for session_queries and log_export), one user at a time."""
         with self._read_lock:
             yield self._reader
+
+    def correct_clock(self, jump_ms: int) -> list[int]:
+        """The wall clock has just been set, `jump_ms` away from what this run logged with:
+        move the times of this run's sessions logged before, and return their ids.
+
+        Rows still waiting for room on the card were stamped on the old scale too, and moving
+        them in memory would be a guess: then nothing moves and the sessions keep their mark.
+        """
+
+        def correct(conn: sqlite3.Connection) -> list[int]:
+            if self._pending or self._samples:
+                logger.warning("the clock was set while rows wait to be saved; times not moved")
+                return []
+            return shift_session_times(conn, self._first_id, jump_ms, self.now_ms())
+
+        return self._call(correct)
 
     # ---------------------------------------------------------------- closing
 

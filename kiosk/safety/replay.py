@@ -7,14 +7,16 @@ A minute of trace replays in well under a second, with the same decisions the ki
 TRACE.csv has the header `t_ms,distance_mm` and one row per sample. Each row holds until the
 next. `distance_mm` is a whole number of millimetres; empty means no target (the chip reports
 8190); `error` means the sensor stops answering on the bus; `stuck` means the chip answers but
-never finishes a measurement.
+never finishes a measurement. Numbers are plain ASCII digits: no sign, no underscores, no
+digits of other scripts (which Python's int() would take).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,8 +27,11 @@ from kiosk.safety.monitor import SafetyEvent
 
 HEADER = ["t_ms", "distance_mm"]
 MAX_TRACE_MS = 24 * 3600 * 1000
-# The emulated bus answers at once; a short driver timeout keeps a "stuck" stretch quick.
+# How long the driver waits for a stuck chip, on DriverClock's time (it costs no real time).
 REPLAY_IO_TIMEOUT_S = 0.05
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")  # a minus is read, so that it can be called negative
 
 
 class TraceError(Exception):
@@ -55,16 +60,15 @@ def read_trace(path: Path) -> list[TraceSample]:
 
 
 def parse_trace(lines: Iterable[str], name: str = "trace") -> list[TraceSample]:
-    rows = csv.reader(lines)
-    header = next(rows, None)
+    rows = _csv_rows(lines, name)
+    _, header = next(rows, (1, None))
     if header is None or [cell.strip() for cell in header] != HEADER:
         raise TraceError(
             f"{name}: line 1 must be the header '{','.join(HEADER)}', found "
             f"{','.join(header) if header else 'nothing'!r}"
         )
     samples: list[TraceSample] = []
-    for row in rows:
-        line = rows.line_num
+    for line, row in rows:
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) != 2:
@@ -83,11 +87,40 @@ def parse_trace(lines: Iterable[str], name: str = "trace") -> list[TraceSample]:
     return samples
 
 
+def _csv_rows(lines: Iterable[str], name: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each row; TraceError naming the line for what CSV refuses."""
+    reader = csv.reader(lines)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise TraceError(f"{name}, line {reader.line_num}: {_csv_problem(error)}") from None
+        yield reader.line_num, row
+
+
+def _csv_problem(error: csv.Error) -> str:
+    text = str(error)
+    if "field larger than field limit" in text:
+        return (
+            f"a value is longer than {csv.field_size_limit()} characters; a trace holds short "
+            f"values ({','.join(HEADER)})"
+        )
+    if "NUL" in text:
+        return "it holds a NUL character; is this a text file?"
+    return f"it is not valid CSV ({text})"
+
+
+def _whole_number(text: str) -> int | None:
+    """`text` as a whole number if it is one in plain ASCII digits, else None."""
+    return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
+
+
 def _parse_row(t_text: str, value: str, where: str) -> TraceSample:
-    try:
-        t_ms = int(t_text)
-    except ValueError:
-        raise TraceError(f"{where}: t_ms {t_text!r} is not a whole number of ms") from None
+    t_ms = _whole_number(t_text)
+    if t_ms is None:
+        raise TraceError(f"{where}: t_ms {t_text!r} is not a whole number of ms")
     if t_ms < 0:
         raise TraceError(f"{where}: t_ms {t_ms} is negative")
     if t_ms > MAX_TRACE_MS:
@@ -96,15 +129,36 @@ def _parse_row(t_text: str, value: str, where: str) -> TraceSample:
         return TraceSample(t_ms, "no_target")
     if value in ("error", "stuck"):
         return TraceSample(t_ms, value)
-    try:
-        distance = int(value)
-    except ValueError:
+    distance = _whole_number(value)
+    if distance is None:
         raise TraceError(
             f"{where}: distance_mm {value!r} is not a whole number of mm, empty, 'error' or 'stuck'"
-        ) from None
+        )
     if not 0 <= distance <= 8191:
         raise TraceError(f"{where}: distance_mm {distance} is outside 0..8191")
     return TraceSample(t_ms, "distance", distance)
+
+
+class DriverClock:
+    """The clock the driver's waits for the chip read during a replay.
+
+    The driver waits by asking the time again and again until `io_timeout_s` has passed. On
+    the trace's clock, which moves only when the safety loop sleeps, such a wait would never
+    end; on the real clock it took real time (a minute of "stuck" took 36 s to replay, a wait
+    at every reconnect). On this clock each look takes LOOK_S, and it never runs behind the
+    trace's clock: a wait ends after io_timeout_s / LOOK_S looks, and the trace's clock, on
+    which every event is timed, stands still meanwhile, as it did while the real clock ran.
+    """
+
+    LOOK_S = 0.002  # about one register read over the bus, with the driver's loop around it
+
+    def __init__(self, trace_clock: Callable[[], float]) -> None:
+        self._trace_clock = trace_clock
+        self._now = trace_clock()
+
+    def __call__(self) -> float:
+        self._now = max(self._trace_clock(), self._now + self.LOOK_S)
+        return self._now
 
 
 def replay(

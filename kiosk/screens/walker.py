@@ -245,11 +245,7 @@ def _routine(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[
     if view.player is not None:
         view.player.draw(surface, video)
     _chapter_bar(surface, layout, view, video.bottom + layout.gap)
-    return [
-        Button(rows[0], "Pause", "pause", "primary"),
-        _help_button(rows[1], view),
-        Button(rows[2], "Stop", "stop"),
-    ]
+    return _beside_the_video(rows, Button(rows[0], "Pause", "pause", "primary"), view)
 
 
 def _paused(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
@@ -265,11 +261,7 @@ def _paused(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[B
     room = pygame.Rect(room.left, y, room.width, video.bottom - y)
     draw_text(surface, rest, room, layout.body_px, centre=True)
     _chapter_bar(surface, layout, view, video.bottom + layout.gap)
-    return [
-        Button(rows[0], "Resume", "resume", "go"),
-        _help_button(rows[1], view),
-        Button(rows[2], "Stop", "stop"),
-    ]
+    return _beside_the_video(rows, Button(rows[0], "Resume", "resume", "go"), view)
 
 
 def _out_of_reach(surface: pygame.Surface, layout: Layout, view: WalkerView) -> list[Button]:
@@ -333,6 +325,11 @@ def _sensor_fault(surface: pygame.Surface, layout: Layout, view: WalkerView) -> 
         _help_button(rows[1], view),
         Button(rows[2], "Stop", "stop", "fault"),
     ]
+
+
+def _beside_the_video(rows: list[pygame.Rect], first: Button, view: WalkerView) -> list[Button]:
+    """Pause or Resume, then Call for help, then Stop."""
+    return [first, _help_button(rows[1], view), Button(rows[2], "Stop", "stop")]
 
 
 def _help_button(rect: pygame.Rect, view: WalkerView) -> Button:

@@ -30,6 +30,7 @@ from kiosk.paths import DataFolder  # noqa: E402
 from kiosk.service import doctor_broker  # noqa: E402
 from kiosk.service import doctor_checks as checks  # noqa: E402
 from kiosk.service.doctor_checks import FAIL, OK, SKIP, WARN, CheckResult  # noqa: E402
+from kiosk.service.wall_clock import clock_synchronised  # noqa: E402
 
 NAME_WIDTH = 12
 STATUS_WIDTH = 5
@@ -44,6 +45,7 @@ TIMEOUT_S = {
     "routine": 20.0,
     "database": 15.0,
     "disk": 5.0,
+    "clock": 3.0,
     "service": 12.0,
     "broker": doctor_broker.wait_seconds(),
 }
@@ -159,6 +161,7 @@ def diagnose(
     done.run("routine", lambda: checks.check_routine(settings["routine.name"]))
     done.run("database", lambda: checks.check_database(data_dir, user=user))
     done.run("disk", lambda: checks.check_disk(data_dir))
+    done.run("clock", lambda: checks.check_clock(clock_synchronised()))
     done.run("service", lambda: checks.check_service(systemd))
     done.run("broker", lambda: doctor_broker.check_broker(settings))
     return done.results, done.hung

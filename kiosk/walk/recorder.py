@@ -37,9 +37,16 @@ class SessionTotals:
 
 
 class SessionRecorder:
-    def __init__(self, store: Any, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        store: Any,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock_set: Callable[[], bool | None] = lambda: True,
+    ) -> None:
         self.store = store
         self._clock = clock
+        self._wall_clock_set = wall_clock_set  # False: the session's date is not confirmed
         self._lock = threading.Lock()
         self._session: int | None = None
         self._started = 0.0
@@ -77,6 +84,8 @@ class SessionRecorder:
             log.exception("could not start a session record")
             session = None
         self._session = session
+        if session is not None and self._wall_clock_set() is False:
+            self.store.record_event(session, EventKind.CLOCK_UNSET, "the clock was not set")
         if session is not None:
             self._profile = profile_id
             self._tell("started", session)

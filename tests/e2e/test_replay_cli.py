@@ -139,3 +139,35 @@ def test_spreadsheet_traces_with_a_bom_and_typo_times(tmp_path):
     typo.write_text("t_ms,distance_mm\n0,450\n99999999999999,450\n")
     result, _ = replay(typo)
     assert result.returncode == 2 and "more than a day" in result.stderr
+
+
+def test_a_field_too_long_for_csv_is_a_clear_error_naming_its_line(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("t_ms,distance_mm\n0,450\n33," + "4" * 200_000 + "\n66,450\n")
+    result, _ = replay(path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "huge.csv, line 3" in lines[0]
+    assert "4444" not in lines[0]  # the message names the line, it does not repeat it
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ("33,٤٥٠", "distance_mm"),  # Arabic-Indic digits
+        ("33,４５０", "distance_mm"),  # full-width digits
+        ("33,4_50", "distance_mm"),
+        ("33,+450", "distance_mm"),
+        ("٣٣,450", "t_ms"),
+        ("３３,450", "t_ms"),
+        ("3_3,450", "t_ms"),
+        ("+33,450", "t_ms"),
+    ],
+)
+def test_only_plain_digits_are_numbers(tmp_path, row, column):
+    path = tmp_path / "digits.csv"
+    path.write_text(f"t_ms,distance_mm\n0,450\n{row}\n", encoding="utf-8")
+    result, _ = replay(path)
+    assert result.returncode == 2, result.stdout
+    assert f"line 3: {column}" in result.stderr and "not a whole number" in result.stderr

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.service.exit_status import CONFIG_REFUSED, NO_SCREEN
+
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "balance-kiosk.service"
 INSTALLED_PROGRAM = "/opt/balance-kiosk/venv/bin/balance-kiosk"
 MAX_EXPOSURE = 2.0
@@ -83,6 +85,16 @@ def test_systemd_waits_for_ready_and_watches_the_kiosk(unit):
     assert one(unit, "Install", "WantedBy") == "multi-user.target"
 
 
+def test_a_refused_settings_file_is_not_restarted_in_a_loop(unit):
+    # `balance-kiosk run` exits with CONFIG_REFUSED when it refuses config.toml: restarting
+    # it every RestartSec= would only repeat the refusal until someone edits the file.
+    prevented = words(unit, "Service", "RestartPreventExitStatus")
+    assert str(CONFIG_REFUSED) in prevented
+    # A screen that is not up yet may come up in a moment: that one is retried.
+    assert str(NO_SCREEN) not in prevented
+    assert one(unit, "Service", "Restart") == "always"
+
+
 def test_the_kiosk_runs_as_its_own_user_with_the_device_groups(unit):
     assert one(unit, "Service", "User") == "kiosk"
     assert set(words(unit, "Service", "SupplementaryGroups")) == {
@@ -138,6 +150,7 @@ def test_the_sandbox_settings_are_there(unit):
         "ProtectSystem": "strict",
         "ProtectHome": "yes",
         "PrivateTmp": "yes",
+        "PrivateMounts": "yes",
         "NoNewPrivileges": "yes",
         "ProtectKernelTunables": "yes",
         "ProtectKernelModules": "yes",

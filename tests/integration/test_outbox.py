@@ -11,7 +11,7 @@ from fakes import wait_for
 from kiosk.link.identity import kiosk_id
 from kiosk.link.mqtt import LinkConfig, MqttLink
 from kiosk.link.outbox import Outbox
-from kiosk.log.schema import MIGRATIONS, migrate
+from kiosk.log.schema import MIGRATIONS, OUTBOX_VERSION, migrate
 from kiosk.log.store import SessionStore
 from kiosk.settings import KIOSK_ID, Settings
 
@@ -59,9 +59,10 @@ def test_a_full_outbox_drops_distance_samples_first_and_never_an_alarm(tmp_path)
 
 
 def test_an_older_log_gains_the_outbox_and_keeps_its_sessions(tmp_path):
+    assert "CREATE TABLE outbox" in MIGRATIONS[OUTBOX_VERSION - 1][0]  # numbered right
     path = tmp_path / "sessions.db"
     conn = sqlite3.connect(path, isolation_level=None)
-    for version, step in enumerate(MIGRATIONS[:3]):
+    for version, step in enumerate(MIGRATIONS[: OUTBOX_VERSION - 1]):  # the step before
         for statement in step:
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {version + 1}")

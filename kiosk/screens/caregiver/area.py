@@ -152,10 +152,10 @@ class CaregiverArea:
         return problems[self._problems_seen :]
 
     def problems_to_fix(self) -> list[str]:
-        """What a caregiver must fix: the routine that cannot be played, then the log's."""
-        problem = self.tools.routine_problem()
-        routine = [problem] if problem else []
-        return routine + self.unseen_log_problems()
+        """What a caregiver must fix: the routine that cannot be played, the clock, then the
+        log's."""
+        lasting = [self.tools.routine_problem(), self.tools.clock_problem()]
+        return [p for p in lasting if p] + self.unseen_log_problems()
 
     def mark_log_problems_seen(self) -> None:
         self._problems_seen = len(getattr(self.tools.store, "problems", []))
@@ -170,8 +170,8 @@ class CaregiverArea:
         def export() -> None:
             try:
                 path = self.tools.export_to_usb()
-            except ExportError as error:
-                self.message = f"Export failed: {error}"
+            except ExportError as error:  # its message says what happened and what to do
+                self.message = str(error)
             except Exception as error:  # the export must never take the kiosk down
                 log.exception("export to USB failed")
                 self.message = f"Export failed: {error}"

@@ -57,6 +57,8 @@ class SessionsPage(Page):
 
 def _row_label(summary) -> str:
     when = local_time(summary.started_at).strftime("%a %d %b %H:%M")
+    if not summary.time_confirmed:
+        when += " (date unsure)"
     how = "completed" if summary.completed else (summary.ended_how or "open")
     walked = duration(summary.seconds_walking)
     return (
@@ -82,6 +84,8 @@ class SessionDetailPage(Page):
             f"{plural(s.reminders, 'reminder')}, longest out of reach "
             f"{duration(s.longest_out_of_reach_s)}"
         )
+        if not s.time_confirmed:
+            text += ". Its date is not confirmed: the clock was not set"
         y = draw_text(
             surface, text, pygame.Rect(content.left, y, content.width, 200), small_body_px(layout)
         )
