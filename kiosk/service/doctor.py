@@ -163,7 +163,7 @@ def diagnose(
     done.run("disk", lambda: checks.check_disk(data_dir))
     done.run("clock", lambda: checks.check_clock(clock_synchronised()))
     done.run("service", lambda: checks.check_service(systemd))
-    done.run("broker", lambda: doctor_broker.check_broker(settings))
+    done.run("broker", lambda: doctor_broker.check_broker(settings, systemd))
     return done.results, done.hung
 
 

@@ -1,6 +1,9 @@
 """Doctor's broker check: the MQTT broker named in the settings, tried the way the kiosk
 connects to it (same host, port, login, TLS), one step at a time so a failure names its step.
 
+The kiosk's systemd unit locks it off IP unless a drop-in lets it through, so a broker that
+answers doctor may still be out of the service's reach: that is a WARN with the drop-in to add.
+
 Read-only on the broker as everywhere else: it logs in under a client ID of its own (the
 kiosk's ID would push a running kiosk off the broker), subscribes to the kiosk's availability
 topic to read what the broker keeps there, and publishes nothing.
@@ -10,13 +13,15 @@ from __future__ import annotations
 
 import socket
 import ssl
+import subprocess
 import threading
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from kiosk.service.doctor_checks import FAIL, OK, SKIP, WARN, CheckResult
+from kiosk.service.doctor_checks import FAIL, OK, SERVICE_UNIT, SKIP, WARN, CheckResult, Systemd
 
+UNIT_PROPERTIES = "LoadState,RestrictAddressFamilies,IPAddressDeny,IPAddressAllow"
 CONNECT_S = 5.0  # TCP, TLS and the broker's answer to the login, together
 RETAINED_S = 1.0  # how long to wait for the retained availability after subscribing
 
@@ -35,8 +40,9 @@ LOGIN_FIX = (
 )
 
 
-def check_broker(settings: Mapping[str, Any]) -> CheckResult:
-    """Resolve, connect (TLS and login included), subscribe, read the kiosk's availability."""
+def check_broker(settings: Mapping[str, Any], systemd: Systemd | None = None) -> CheckResult:
+    """Resolve, connect (TLS and login included), subscribe, read the kiosk's availability;
+    then whether the installed service may use IP at all (its unit locks the network)."""
     from kiosk.link.mqtt import LinkConfig, LinkSetupError, make_client
 
     host, port = settings["mqtt.host"], settings["mqtt.port"]
@@ -48,7 +54,7 @@ def check_broker(settings: Mapping[str, Any]) -> CheckResult:
     except LinkSetupError as error:
         return CheckResult("broker", FAIL, str(error), "fix the setting named above")
     try:
-        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as error:
         return CheckResult(
             "broker",
@@ -56,7 +62,42 @@ def check_broker(settings: Mapping[str, Any]) -> CheckResult:
             f'mqtt.host = "{host}" does not resolve ({error.strerror or error})',
             "check the name's spelling, or give the broker's IP address instead",
         )
-    return _connect_and_read(client, config)
+    result = _connect_and_read(client, config)
+    addresses = sorted({str(info[4][0]) for info in found})
+    locked = service_network_lock(systemd) if systemd is not None else None
+    if result.status != OK or locked is None:
+        return result
+    return CheckResult(
+        "broker",
+        WARN,
+        f"{result.detail}; but the installed service may not use IP ({locked}), so the "
+        "kiosk started at boot cannot reach the broker",
+        f"sudo systemctl edit {SERVICE_UNIT}, add the lines: [Service] / "
+        f"RestrictAddressFamilies=AF_INET AF_INET6 / IPAddressAllow={' '.join(addresses)} "
+        "(and your DNS server's address when mqtt.host is a name); then sudo systemctl "
+        "restart balance-kiosk",
+    )
+
+
+def service_network_lock(systemd: Systemd) -> str | None:
+    """What in the kiosk's installed unit keeps it off IP, in its own words; None when the
+    unit is not installed, systemd cannot be asked, or IP is allowed."""
+    if systemd.systemctl is None:
+        return None
+    command = [systemd.systemctl, "show", SERVICE_UNIT, "--property", UNIT_PROPERTIES]
+    try:
+        done = systemd.run(command, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    shown = dict(line.partition("=")[::2] for line in done.stdout.splitlines())
+    if shown.get("LoadState") != "loaded":
+        return None
+    families = shown.get("RestrictAddressFamilies", "").split()
+    if families and not families[0].startswith("~") and not {"AF_INET", "AF_INET6"} & set(families):
+        return f"RestrictAddressFamilies={' '.join(families)}"
+    if shown.get("IPAddressDeny") and not shown.get("IPAddressAllow"):
+        return f"IPAddressDeny={shown['IPAddressDeny']}"
+    return None
 
 
 def _connect_and_read(client: Any, config: Any) -> CheckResult:

@@ -3,13 +3,15 @@ its fix, and the check writes nothing on the broker."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 
+import pytest
 import trustme
 from fakes import BROKER_PASSWORD, BROKER_USER, wait_for
 
-from kiosk.service.doctor_broker import LOGIN_FIX, TLS_FIX, check_broker
-from kiosk.service.doctor_checks import FAIL, OK, SKIP
+from kiosk.service.doctor_broker import LOGIN_FIX, TLS_FIX, check_broker, service_network_lock
+from kiosk.service.doctor_checks import FAIL, OK, SERVICE_UNIT, SKIP, WARN, Systemd
 from kiosk.settings import Settings
 
 
@@ -91,3 +93,55 @@ def test_a_password_file_others_can_read_fails_before_connecting(broker, tmp_pat
     (tmp_path / "mqtt-password").chmod(0o644)
     result = check_broker(settings(broker, **{"mqtt.password_file": loose}))
     assert result.status == FAIL and "chmod 600" in result.detail
+
+
+def systemd_showing(stdout):
+    """A Systemd whose `systemctl show` prints `stdout` (the unit's properties)."""
+
+    def run(command, **options):
+        assert command[1:3] == ["show", SERVICE_UNIT]
+        return subprocess.CompletedProcess(command, 0, stdout=stdout, stderr="")
+
+    return Systemd("/usr/bin/systemctl", "", run)
+
+
+LOCKED_UNIT = (
+    "LoadState=loaded\nRestrictAddressFamilies=AF_UNIX AF_NETLINK\n"
+    "IPAddressDeny=0.0.0.0/0 ::/0\nIPAddressAllow=\n"
+)
+
+
+def test_a_broker_the_installed_service_may_not_reach_is_a_warning_with_the_drop_in(broker):
+    result = check_broker(settings(broker), systemd_showing(LOCKED_UNIT))
+    assert result.status == WARN
+    assert "the installed service may not use IP" in result.detail
+    assert "RestrictAddressFamilies=AF_UNIX AF_NETLINK" in result.detail
+    assert f"sudo systemctl edit {SERVICE_UNIT}" in result.fix
+    assert "RestrictAddressFamilies=AF_INET AF_INET6" in result.fix
+    assert "IPAddressAllow=127.0.0.1" in result.fix
+
+
+@pytest.mark.parametrize(
+    ("shown", "lock"),
+    [
+        (LOCKED_UNIT, "RestrictAddressFamilies=AF_UNIX AF_NETLINK"),
+        (
+            "LoadState=loaded\nRestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6\n"
+            "IPAddressDeny=0.0.0.0/0 ::/0\nIPAddressAllow=\n",
+            "IPAddressDeny=0.0.0.0/0 ::/0",
+        ),
+        (
+            "LoadState=loaded\nRestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6\n"
+            "IPAddressDeny=0.0.0.0/0 ::/0\nIPAddressAllow=192.168.1.0/24\n",
+            None,
+        ),
+        ("LoadState=loaded\nRestrictAddressFamilies=\nIPAddressDeny=\nIPAddressAllow=\n", None),
+        ("LoadState=not-found\nRestrictAddressFamilies=\n", None),
+    ],
+)
+def test_the_units_network_lock_is_read_from_systemctl_show(shown, lock):
+    assert service_network_lock(systemd_showing(shown)) == lock
+
+
+def test_the_lock_is_not_looked_for_without_systemd():
+    assert service_network_lock(Systemd(None, "there is no systemctl here")) is None
