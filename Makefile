@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean broker
 
 $(STAMP): pyproject.toml
 	@python3 -c 'import ensurepip' 2>/dev/null || { \
@@ -20,7 +20,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/balance-kiosk run --simulate --windowed --data-dir ./data
 
-test: $(STAMP)
+# The tests start Debian's mosquitto themselves (a broker of their own on a free port).
+broker:
+	@command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq mosquitto mosquitto-clients; \
+	  else \
+	    echo "The tests need the MQTT broker mosquitto: run 'sudo apt-get install mosquitto mosquitto-clients', then 'make test' again." >&2; exit 1; \
+	  fi; }
+
+test: $(STAMP) broker
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
@@ -28,7 +37,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: $(STAMP)
+bench: $(STAMP) broker
 	$(PY) -m benchmarks
 
 clean:

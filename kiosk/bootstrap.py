@@ -30,6 +30,9 @@ from hardware.pins import mock_pin_factory, output_line
 from hardware.tof_sensor import TofSensor, adafruit_driver
 from kiosk.access.pin_lock import PinLock
 from kiosk.link.escalation import Escalation
+from kiosk.link.feed import KioskFeed
+from kiosk.link.mqtt import LinkConfig, LinkSetupError, MqttLink
+from kiosk.link.outbox import Outbox
 from kiosk.log.export import export_to_usb
 from kiosk.log.store import SessionStore
 from kiosk.paths import DataFolder
@@ -298,6 +301,7 @@ class Kiosk:
     walk: WalkSession
     app: KioskApp
     runner: ScriptRunner | None = None
+    link: MqttLink | None = None  # the broker's link; None unless mqtt.host is set
     clock_keeper: ClockKeeper | None = None  # corrects the log's times when the clock is set
     _walk_ended: bool = False
 
@@ -312,10 +316,17 @@ class Kiosk:
 
     def close(self) -> None:
         self.end_walk()
+        self.stop_link()
         if self.clock_keeper is not None:
             self.clock_keeper.stop()
         self.store.close()
         pygame.quit()
+
+    def stop_link(self) -> None:
+        """Say "offline" to the broker and disconnect; after the walk's end was queued."""
+        if self.link is not None:
+            self.link.stop()
+            self.link = None
 
 
 def clinician_reports(store: SessionStore, today: date) -> list:
@@ -418,10 +429,42 @@ def _finish_wiring(
     safety.monitor.add_listener(walk.recorder.on_safety)
     safety.monitor.add_reading_listener(walk.recorder.on_reading)
     safety.escalation.add_listener(walk.recorder.on_call)
+    link = build_link(settings.current, store, safety, walk.recorder)
     runner = _script_runner(flags, safety.simulation, clock)
     if runner is not None:
         app.hooks.append(runner)
-    return Kiosk(settings, data, safety, store, pin, flow, walk, app, runner)
+    return Kiosk(settings, data, safety, store, pin, flow, walk, app, runner, link)
+
+
+def build_link(
+    settings: Mapping[str, Any],
+    store: SessionStore,
+    safety: SafetyParts,
+    recorder: SessionRecorder,
+    *,
+    client: Any = None,
+) -> MqttLink | None:
+    """The broker's link, started (it connects in the background), fed by the safety loop,
+    the call-for-help watch and the session; None when mqtt.host is empty, or when its
+    settings cannot be used (said in the log: the kiosk runs without it)."""
+    if not settings["mqtt.host"]:
+        return None
+    try:
+        config = LinkConfig.from_settings(settings)
+        outbox = Outbox(store)
+        link = MqttLink(config, outbox, on_acknowledge=safety.escalation.acknowledge, client=client)
+    except LinkSetupError as error:
+        log.error("the broker link is off: %s", error)
+        return None
+    feed = KioskFeed(link, store, safety.monitor, safety.escalation)
+    link.state_source = feed.state
+    # After the screens and the log: the alarm and the screen never wait for the broker.
+    safety.monitor.add_listener(feed.on_safety)
+    safety.monitor.add_reading_listener(feed.on_reading)
+    safety.escalation.add_listener(feed.on_call)
+    recorder.add_session_listener(feed.on_session)
+    link.start()
+    return link
 
 
 def _build_walk(

@@ -12,6 +12,7 @@ import os
 import select
 import shlex
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -425,6 +426,7 @@ class KioskHarness:
 
     def close(self) -> None:
         self.kiosk.end_walk()
+        self.kiosk.stop_link()
         self.kiosk.store.close()
 
 
@@ -575,3 +577,218 @@ def through_to_walking(app: KioskHarness) -> None:
         app.test_clock.now += 2.5
         app.frame()
     assert app.flow.screen is Screen.ROUTINE and app.flow.armed and app.monitor.armed
+
+
+# -- a real MQTT broker (Debian's mosquitto) and a real subscriber -------------------------
+
+MOSQUITTO_PATHS = ("/usr/sbin/mosquitto", "/usr/bin/mosquitto")
+BROKER_USER, BROKER_PASSWORD = "kiosk", "correct horse"
+
+
+def find_mosquitto() -> str | None:
+    import shutil
+
+    return shutil.which("mosquitto") or next((p for p in MOSQUITTO_PATHS if Path(p).exists()), None)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Broker:
+    """mosquitto on 127.0.0.1 on a free port, with a config of its own in `folder`.
+
+    `users`: a password file with BROKER_USER (anonymous clients refused); `tls`: a
+    listener whose certificate a test CA (trustme) signed; `ca_file` is that CA's PEM.
+    It keeps its data (persistent sessions) across `stop()` and `start()`."""
+
+    def __init__(self, folder: Path, *, users: bool = False, tls: bool = False) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.ca_file: Path | None = None
+        self.process: subprocess.Popen | None = None
+        lines = [
+            f"listener {self.port} 127.0.0.1",
+            "user root",
+            "persistence true",
+            f"persistence_location {folder}/",
+            f"log_dest file {folder / 'mosquitto.log'}",
+            "log_type all",
+            f"allow_anonymous {'false' if users else 'true'}",
+        ]
+        if users:
+            passwords = folder / "passwords"
+            subprocess.run(
+                ["mosquitto_passwd", "-b", "-c", str(passwords), BROKER_USER, BROKER_PASSWORD],
+                check=True,
+                capture_output=True,
+            )
+            lines.append(f"password_file {passwords}")
+        if tls:
+            lines += self._tls_lines()
+        self.config = folder / "mosquitto.conf"
+        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def _tls_lines(self) -> list[str]:
+        import trustme
+
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        self.ca_file = self.folder / "ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        cert.private_key_pem.write_to_path(str(self.folder / "server.key"))
+        cert.cert_chain_pems[0].write_to_path(str(self.folder / "server.pem"))
+        return [
+            f"cafile {self.ca_file}",
+            f"certfile {self.folder / 'server.pem'}",
+            f"keyfile {self.folder / 'server.key'}",
+        ]
+
+    def start(self) -> Broker:
+        import socket
+
+        binary = find_mosquitto()
+        assert binary, "mosquitto is not installed: sudo apt-get install mosquitto"
+        self.process = subprocess.Popen(
+            [binary, "-c", str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+
+        def listening() -> bool:
+            assert self.process is not None and self.process.poll() is None, self.log()
+            with socket.socket() as sock:
+                return sock.connect_ex((self.host, self.port)) == 0
+
+        wait_for(listening, 10.0)
+        return self
+
+    def stop(self) -> None:
+        """A clean stop (SIGTERM): mosquitto saves its persistent sessions."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+    def freeze(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.thaw()
+        self.stop()
+
+    def log(self) -> str:
+        path = self.folder / "mosquitto.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def settings(self, **more: Any) -> dict[str, Any]:
+        """The kiosk's settings for this broker (by key with the dot)."""
+        values: dict[str, Any] = {"mqtt.host": self.host, "mqtt.port": self.port}
+        values.update(more)
+        return values
+
+    def config_toml(self, path: Path, **more: Any) -> Path:
+        """A kiosk config.toml pointing at this broker, with `more` settings (key=value)."""
+        tables: dict[str, dict[str, Any]] = {}
+        for key, value in self.settings(**more).items():
+            section, name = key.split(".", 1)
+            tables.setdefault(section, {})[name] = value
+        lines = []
+        for section, values in tables.items():
+            lines.append(f"[{section}]")
+            for name, value in values.items():
+                shown = ("true" if value else "false") if isinstance(value, bool) else value
+                lines.append(
+                    f'{name} = "{value}"' if isinstance(value, str) else f"{name} = {shown}"
+                )
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+
+class Subscriber:
+    """A real MQTT client (paho) that keeps every message it receives on `topics`.
+
+    `persistent`: a session the broker keeps while this client is away (clean_session off),
+    so nothing published during a broker restart is missed."""
+
+    def __init__(
+        self,
+        broker: Broker,
+        topics: tuple[str, ...] = ("#",),
+        *,
+        persistent: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        import paho.mqtt.client as mqtt
+
+        self.received: list[tuple[str, bytes, bool]] = []
+        self._lock = threading.Lock()
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=f"test-subscriber-{free_port()}",
+            clean_session=not persistent,
+        )
+        if username:
+            self.client.username_pw_set(username, password)
+        if broker.ca_file is not None:
+            self.client.tls_set(ca_certs=str(broker.ca_file))
+        self.client.reconnect_delay_set(0.1, 0.5)
+        self.subscribed = threading.Event()
+
+        def on_connect(client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+            client.subscribe([(topic, 1) for topic in topics])
+
+        def on_subscribe(*_: Any) -> None:
+            self.subscribed.set()
+
+        def on_message(client: Any, userdata: Any, message: Any) -> None:
+            with self._lock:
+                self.received.append((message.topic, message.payload, bool(message.retain)))
+
+        self.client.on_connect, self.client.on_message = on_connect, on_message
+        self.client.on_subscribe = on_subscribe
+        self.client.connect_async(broker.host, broker.port, 5)
+        self.client.loop_start()
+        wait_for(self.subscribed.is_set, 10.0)
+
+    def messages(self, topic: str) -> list[bytes]:
+        with self._lock:
+            return [payload for t, payload, _ in self.received if t == topic]
+
+    def json(self, topic: str) -> list[Any]:
+        import json
+
+        return [json.loads(payload) for payload in self.messages(topic)]
+
+    def retained(self, topic: str) -> list[bytes]:
+        with self._lock:
+            return [payload for t, payload, retained in self.received if t == topic and retained]
+
+    def publish(self, topic: str, payload: str, retain: bool = False) -> None:
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def event_types(subscriber: Subscriber, topics: Any) -> list[str]:
+    """The kiosk's events as a subscriber saw them, in order, each id once."""
+    seen: set[str] = set()
+    kinds = []
+    for event in subscriber.json(topics.event):
+        if event["id"] not in seen:
+            seen.add(event["id"])
+            kinds.append(event["event_type"])
+    return kinds

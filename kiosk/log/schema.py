@@ -105,19 +105,36 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE sessions ADD COLUMN alarm_delay_readings INTEGER",
         "ALTER TABLE sessions ADD COLUMN sensor_period_ms INTEGER",
     ),
+    # v5 (OUTBOX_VERSION): the broker's outbox (kiosk/link): messages for the broker, kept
+    # until it has them, in the order they were made (seq, given by the link). kind: an event
+    # type, "session" or "distance"; the link drops the oldest distance rows first when full.
+    (
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-# The oldest schema the readers (the CLI, doctor) read as it is: what v4 added is shown as
-# "not recorded". So a log the kiosk has not migrated yet (a card turned read-only) still reads.
+# The oldest schema the readers (the CLI, doctor) read as it is: what v4 and v5 added is shown
+# as "not recorded". So a log the kiosk has not migrated yet (a card turned read-only) reads.
 MIN_READABLE_VERSION = 3
 SETTINGS_VERSION = 4  # the first schema that records each session's settings
+OUTBOX_VERSION = 5  # the step that adds the broker's outbox
 
 # The WHERE clause that lets a query use the events_summary index: SQLite uses a partial index
 # only when the query's WHERE repeats the index's, so this must match the newest definition of
 # events_summary exactly (tests/test_log_vocabulary.py checks both).
 SUMMARY_KINDS_SQL = f"kind IN {sql_list(SUMMARY_EVENTS)}"
 
-TABLES_BY_VERSION = {1: {"profiles", "sessions", "events"}, 2: {"samples"}}
+TABLES_BY_VERSION = {
+    1: {"profiles", "sessions", "events"},
+    2: {"samples"},
+    OUTBOX_VERSION: {"outbox"},
+}
 
 Reason = Literal["unreadable", "foreign", "newer", "damaged"]
 

@@ -64,6 +64,7 @@ from kiosk.log.opening import (
     settle,
     worth_rescuing,
 )
+from kiosk.log.outbox_rows import DELETE_OUTBOX, INSERT_OUTBOX, READ_OUTBOX, OutboxOp, write_outbox
 from kiosk.log.problems import (
     StoreProblem,
     is_full,
@@ -339,6 +340,23 @@ class SessionStore:
         self._submit(Row("end", params))
         self.flush(self._sync_timeout)
 
+    # ------------------------------------------------- the broker's outbox (kiosk/link)
+
+    def outbox_add(self, seq: int, kind: str, topic: str, payload: str, t_ms: int) -> None:
+        """Queue a message for the broker; committed durably, like an event."""
+        params = (int(seq), str(kind), str(topic), str(payload), int(t_ms))
+        self._submit(OutboxOp(INSERT_OUTBOX, params))
+
+    def outbox_delete(self, seq: int) -> None:
+        """Queue the removal of a message the broker has (or that was dropped)."""
+        self._submit(OutboxOp(DELETE_OUTBOX, (int(seq),)))
+
+    def outbox_rows(self) -> list[tuple[int, str, str, str, int]]:
+        """What the broker has not confirmed yet, oldest first: (seq, kind, topic, payload,
+        created_at). Reads what is committed; call `flush` first to include what is queued."""
+        with self.reading() as conn:
+            return conn.execute(READ_OUTBOX).fetchall()
+
     def flush(self, timeout: float | None = 5.0) -> bool:
         """Write everything queued so far; True when all of it is in the file."""
         if self._closed:
@@ -530,9 +548,10 @@ class SessionStore:
         """Now on the log's clock, in ms since the epoch (the time sessions are stamped with)."""
         return int(round(self._clock() * 1000))
 
-    def _submit(self, row: Row) -> None:
+    def _submit(self, row: Row | OutboxOp) -> None:
         if self._closed:
-            logger.warning("session log is closed; %s not recorded", row.kind)
+            what = row.kind if isinstance(row, Row) else "a change to the broker's outbox"
+            logger.warning("session log is closed; %s not recorded", what)
             return
         self._queue.put(row)
 
@@ -595,6 +614,7 @@ class SessionStore:
 
     def _handle(self, items: list[object]) -> bool:
         waiters: list[_Waiter] = []
+        outbox: list[OutboxOp] = []
         stop = new_rows = False
         for it in items:
             if it is _STOP:
@@ -612,8 +632,12 @@ class SessionStore:
                 it.done.set()
             elif isinstance(it, Row):
                 new_rows = self._take(it) or new_rows
+            elif isinstance(it, OutboxOp):
+                outbox.append(it)
         self._trim()
         ok = self._write() if self._due(bool(waiters) or stop or new_rows) else True
+        if outbox:
+            write_outbox(self._conn, outbox)
         if stop:
             self._finish()
         self._unsaved_ids = frozenset(r.session_id for r in (*self._pending, *self._samples))
@@ -840,7 +864,10 @@ class SessionStore:
         rebuilt = self.path.with_name(f"{self.path.name}.rebuild")
         try:
             rebuilt.unlink(missing_ok=True)
-            self._conn.execute("VACUUM INTO ?", (str(rebuilt),))
+            # Page by page with the backup API: SQLite 3.40's VACUUM INTO wrote a copy with
+            # unused pages and missing index rows from a log whose file had been deleted.
+            with contextlib.closing(sqlite3.connect(rebuilt)) as copy:
+                self._conn.backup(copy)
         except (sqlite3.Error, OSError) as exc:
             self._write_failed(exc)  # e.g. full: the rows wait, and this is tried again
             return False

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 SAMPLE_INTERVAL_S = 0.2  # 5 Hz is enough for the caregiver's chart
 
+# Told ("started" or "ended", session id, walker's profile id) once the store has the row.
+SessionListener = Callable[[str, int, int], None]
+
 
 @dataclass(frozen=True)
 class SessionTotals:
@@ -57,6 +60,19 @@ class SessionRecorder:
         self._paused_total = 0.0
         self._reminders = 0
         self._last_sample = 0.0
+        self._profile = 0
+        self._session_listeners: list[SessionListener] = []
+
+    def add_session_listener(self, listener: SessionListener) -> None:
+        """Called after a session is opened and after it is closed (the broker's link)."""
+        self._session_listeners.append(listener)
+
+    def _tell(self, what: str, session: int) -> None:
+        for listener in self._session_listeners:
+            try:
+                listener(what, session, self._profile)
+            except Exception:  # the walk goes on whatever a listener does
+                log.exception("a session listener failed on %s", what)
 
     @property
     def session_id(self) -> int | None:
@@ -77,6 +93,9 @@ class SessionRecorder:
         self._session = session
         if session is not None and self._wall_clock_set() is False:
             self.store.record_event(session, EventKind.CLOCK_UNSET, "the clock was not set")
+        if session is not None:
+            self._profile = profile_id
+            self._tell("started", session)
         return session
 
     def _settings(self) -> SessionSettings | None:
@@ -152,4 +171,5 @@ class SessionRecorder:
                 seconds_walking=totals.seconds_walking,
                 seconds_paused=totals.seconds_paused,
             )
+            self._tell("ended", session)
         return totals

@@ -11,9 +11,10 @@ import re
 import time
 
 import pytest
+from fakes import find_mosquitto
 from player_clips import make_clip
 
-from benchmarks import bench_player, bench_report, bench_safety, bench_store
+from benchmarks import bench_mqtt, bench_player, bench_report, bench_safety, bench_store
 
 PLAYED_S = 1.0
 CLIP_FPS = 30  # make_clip's default
@@ -226,3 +227,30 @@ def test_the_flapping_figures_come_from_the_replayed_alarm():
     result = bench_safety.flapping("error", seconds=5)
     assert result["silent_share"] == 0.0 and result["longest_silence_s"] == 0.0
     assert 0 < result["first_alarm_s"] < 0.3
+
+
+@pytest.mark.slow
+def test_the_mqtt_report_prints_figures_that_agree(capsys):
+    if find_mosquitto() is None:
+        pytest.skip("mosquitto is not installed: sudo apt-get install mosquitto")
+    bench_mqtt.run(events=20, drained=300, crossings=3)
+    report = capsys.readouterr().out
+    p99s = {}
+    for label in ("raw paho publish \\(anchor\\)", "kiosk event \\(outbox, link\\)"):
+        m = one_match(
+            rf"^  {label}: +p50 +(?P<p50>{NUMBER}) ms  p99 +(?P<p99>{NUMBER}) ms$", report
+        )
+        assert 0 < float(m["p50"]) <= float(m["p99"])
+        p99s[label] = float(m["p99"])
+    anchor, kiosk = p99s.values()
+    m = one_match(rf"^  kiosk p99 / anchor p99 = (?P<ratio>{NUMBER}); target p99 <= 50 ms: "
+                  r"(?P<verdict>ok|MISS)$", report)  # fmt: skip
+    check_quotient(float(m["ratio"]), kiosk, anchor)
+    check_verdict(m["verdict"] == "ok", kiosk, 50.0)
+    m = one_match(rf"^  all confirmed (?P<s>{NUMBER}) s after reconnecting \([\d,]+/s\), "
+                  r"0 rows left; target <= 10 s: (?P<verdict>ok|MISS)$", report)  # fmt: skip
+    check_verdict(m["verdict"] == "ok", float(m["s"]), 10.0)
+    one_match(r"^outbox drain: 300 events queued with the broker stopped$", report)
+    m = one_match(rf"^  frozen / none: p50 (?P<p50>{NUMBER}), p99 {NUMBER}; target <= 1.02: "
+                  r"(?P<verdict>ok|MISS)$", report)  # fmt: skip
+    check_verdict(m["verdict"] == "ok", float(m["p50"]), 1.02, places=3)
