@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean broker browser
 
 # The dashboard's browser tests drive Debian's chromium (Playwright cannot download its own here).
 browser:
@@ -29,7 +29,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/balance-kiosk run --simulate --windowed --data-dir ./data
 
-test: $(STAMP) browser
+# The tests start Debian's mosquitto themselves (a broker of their own on a free port).
+broker:
+	@command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq mosquitto mosquitto-clients; \
+	  else \
+	    echo "The tests need the MQTT broker mosquitto: run 'sudo apt-get install mosquitto mosquitto-clients', then 'make test' again." >&2; exit 1; \
+	  fi; }
+
+test: $(STAMP) broker browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
@@ -37,7 +46,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: $(STAMP)
+bench: $(STAMP) broker
 	$(PY) -m benchmarks
 
 clean:

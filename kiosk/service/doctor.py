@@ -1,9 +1,9 @@
 """``balance-kiosk doctor``: check each part of a kiosk and say what to try when one fails.
 
 For an installer or a caregiver at the Pi: one line per part (settings, I2C, sensor, buzzer,
-screen, sound, routine, session log, free space, service), each failure with a fix, then a
-summary. ``--json`` prints the same results as a JSON list. Exit code 0 when nothing FAILs
-(warnings and skips are fine), 1 otherwise; never a traceback.
+screen, sound, routine, session log, free space, service, MQTT broker), each failure with a
+fix, then a summary. ``--json`` prints the same results as a JSON list. Exit code 0 when
+nothing FAILs (warnings and skips are fine), 1 otherwise; never a traceback.
 
 Doctor looks and does not repair. It leaves the hardware to a kiosk that is running (the
 sensor, buzzer, screen and sound are skipped then), and it only reads the data folder: it
@@ -27,8 +27,10 @@ from typing import Any
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 from kiosk.paths import DataFolder  # noqa: E402
+from kiosk.service import doctor_broker  # noqa: E402
 from kiosk.service import doctor_checks as checks  # noqa: E402
 from kiosk.service.doctor_checks import FAIL, OK, SKIP, WARN, CheckResult  # noqa: E402
+from kiosk.service.wall_clock import clock_synchronised  # noqa: E402
 
 NAME_WIDTH = 12
 STATUS_WIDTH = 5
@@ -43,7 +45,9 @@ TIMEOUT_S = {
     "routine": 20.0,
     "database": 15.0,
     "disk": 5.0,
+    "clock": 3.0,
     "service": 12.0,
+    "broker": doctor_broker.wait_seconds(),
 }
 CHECK_NAMES = tuple(TIMEOUT_S)
 
@@ -157,7 +161,9 @@ def diagnose(
     done.run("routine", lambda: checks.check_routine(settings["routine.name"]))
     done.run("database", lambda: checks.check_database(data_dir, user=user))
     done.run("disk", lambda: checks.check_disk(data_dir))
+    done.run("clock", lambda: checks.check_clock(clock_synchronised()))
     done.run("service", lambda: checks.check_service(systemd))
+    done.run("broker", lambda: doctor_broker.check_broker(settings, systemd))
     return done.results, done.hung
 
 

@@ -249,11 +249,11 @@ def test_the_settings_written_are_the_defaults_whatever_the_folder_it_runs_in(pi
 
 
 def kiosk_refusal(config: Path, data: Path) -> str:
-    """The line `balance-kiosk run` prints when it refuses `config`."""
+    """What `balance-kiosk run` says when it refuses `config`, after its 'balance-kiosk run:'."""
     done = run_cli("run", "--headless", "--simulate", "--config", config, "--data-dir", data)
     assert done.returncode == CONFIG_REFUSED, done.stderr
     (line,) = [x for x in done.stderr.splitlines() if x.startswith("balance-kiosk")]
-    return line
+    return line.split(": ", 1)[1]
 
 
 @pytest.mark.parametrize("settings", ["[safety]\nreach_mm = 9000\n", "[safety\nreach_mm = 500\n"])

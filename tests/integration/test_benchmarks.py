@@ -11,9 +11,10 @@ import re
 import time
 
 import pytest
+from fakes import find_mosquitto
 from player_clips import make_clip
 
-from benchmarks import bench_player, bench_safety, bench_store, bench_web
+from benchmarks import bench_mqtt, bench_player, bench_report, bench_safety, bench_store, bench_web
 
 PLAYED_S = 1.0
 CLIP_FPS = 30  # make_clip's default
@@ -196,6 +197,22 @@ def test_the_store_report_prints_a_figure_for_every_measurement(capsys):
         assert count == STORE_SESSIONS if what == "sessions" else count >= STORE_SESSIONS
 
 
+def test_the_report_benchmark_times_a_real_years_pdf(capsys):
+    bench_report.run(sessions=STORE_SESSIONS, events=STORE_EVENTS)
+    report = capsys.readouterr().out
+    m = one_match(
+        rf"^PDF report: one walker, one year +(?P<ms>{NUMBER}) ms  target +2000 ms  "
+        rf"ratio +(?P<ratio>{NUMBER})  (?P<verdict>ok|SLOW)$",
+        report,
+    )
+    check_quotient(float(m["ratio"]), float(m["ms"]), 2000)
+    check_verdict(m["verdict"] == "ok", float(m["ratio"]), 1.0)
+    held = one_match(r"^  \((?P<sessions>[\d,]+) sessions, (?P<pages>\d+) pages, \d+ kB\)$", report)
+    # 800 sessions over three years among 20 walkers: a dozen or so in the year, on few pages
+    assert 0 < int(held["sessions"].replace(",", "")) < STORE_SESSIONS // 20 * 2
+    assert 1 <= int(held["pages"]) <= 12
+
+
 def test_the_alarm_latency_is_measured_on_the_kiosks_own_safety_part():
     """A few crossings through the parts bootstrap builds: each one sounds the buzzer pin,
     the event comes before the pin, and the two delays add up to the whole."""
@@ -235,3 +252,30 @@ def test_the_dashboard_report_prints_a_figure_for_every_page_the_export_and_the_
     )
     assert 10 < float(memory["mb"]) <= float(memory["peak"]) < GENEROUS_RSS_MB
     check_quotient(float(memory["ratio"]), float(memory["mb"]), 60.0)
+
+
+@pytest.mark.slow
+def test_the_mqtt_report_prints_figures_that_agree(capsys):
+    if find_mosquitto() is None:
+        pytest.skip("mosquitto is not installed: sudo apt-get install mosquitto")
+    bench_mqtt.run(events=20, drained=300, crossings=3)
+    report = capsys.readouterr().out
+    p99s = {}
+    for label in ("raw paho publish \\(anchor\\)", "kiosk event \\(outbox, link\\)"):
+        m = one_match(
+            rf"^  {label}: +p50 +(?P<p50>{NUMBER}) ms  p99 +(?P<p99>{NUMBER}) ms$", report
+        )
+        assert 0 < float(m["p50"]) <= float(m["p99"])
+        p99s[label] = float(m["p99"])
+    anchor, kiosk = p99s.values()
+    m = one_match(rf"^  kiosk p99 / anchor p99 = (?P<ratio>{NUMBER}); target p99 <= 50 ms: "
+                  r"(?P<verdict>ok|MISS)$", report)  # fmt: skip
+    check_quotient(float(m["ratio"]), kiosk, anchor)
+    check_verdict(m["verdict"] == "ok", kiosk, 50.0)
+    m = one_match(rf"^  all confirmed (?P<s>{NUMBER}) s after reconnecting \([\d,]+/s\), "
+                  r"0 rows left; target <= 10 s: (?P<verdict>ok|MISS)$", report)  # fmt: skip
+    check_verdict(m["verdict"] == "ok", float(m["s"]), 10.0)
+    one_match(r"^outbox drain: 300 events queued with the broker stopped$", report)
+    m = one_match(rf"^  frozen / none: p50 (?P<p50>{NUMBER}), p99 {NUMBER}; target <= 1.02: "
+                  r"(?P<verdict>ok|MISS)$", report)  # fmt: skip
+    check_verdict(m["verdict"] == "ok", float(m["p50"]), 1.02, places=3)

@@ -39,3 +39,5 @@ class CaregiverTools:
     # Why the routine cannot be played, and the fix; None when it can.
     routine_problem: Callable[[], str | None] = lambda: None
     escalation: Any = None  # calls for help: answered from the menu
+    # Why the dates of new sessions cannot be trusted (the clock is not set); None when they can.
+    clock_problem: Callable[[], str | None] = lambda: None
