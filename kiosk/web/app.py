@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from kiosk.web import api, export_page, pages, sign_in, walkers_page
+from kiosk.web import api, export_page, pages, report_page, sign_in, walkers_page
 from kiosk.web.dashboard import Dashboard
 from kiosk.web.guard import Visit, dashboard_of, signed_in_session
 from kiosk.web.log_access import LogProblem
@@ -42,6 +42,7 @@ def routes() -> list:
         Route("/walkers/{walker_id:int}/goal", walkers_page.set_goal, methods=["POST"]),
         Route("/export", export_page.export_form),
         Route("/export/{name}", export_page.download),
+        Route("/report.pdf", report_page.report),
         Route("/api/status", api.status),
         Route("/api/sessions", api.sessions),
         Route("/api/sessions/{session_id:int}", api.session),

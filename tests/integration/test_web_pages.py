@@ -302,3 +302,38 @@ def test_a_damaged_session_log_is_said_not_crashed_on(tmp_path, content):
         assert "session log" in page.text, path
     said = site.client.get("/api/sessions").json()["error"]
     assert ("cannot be read" if content else "has not recorded any session yet") in said
+
+
+def test_the_clinicians_report_is_the_pdf_logs_report_makes(site, tmp_path):
+    from pypdf import PdfReader
+
+    query = f"walker={site.ids['ann']}&from=2025-03-01&to=2025-03-31"
+    answer = site.client.get(f"/report.pdf?{query}")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/pdf"
+    assert "attachment" in answer.headers["content-disposition"]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.content)).pages)
+    out = tmp_path / "ann.pdf"
+    done = run_cli("logs", "report", "--walker", "Ann", "--from", "2025-03-01", "--to",
+                   "2025-03-31", "--out", out, "--data-dir", site.folder.path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    cli_text = "".join(p.extract_text() for p in PdfReader(out).pages)
+    # The same figures; only what depends on today (the suggestion, the footer) may differ,
+    # as the dashboard here runs on a fixed clock.
+    assert "Ann" in text and text.splitlines()[:10] == cli_text.splitlines()[:10]
+    assert 'action="/report.pdf"' in site.client.get("/export").text
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "said"),
+    [
+        ("", 400, "Choose a walker"),
+        ("walker=999", 404, "no such walker"),
+        ("walker=1&from=yesterday", 400, "wants a date like"),
+        ("walker=1&from=2020-01-01&to=2026-01-01", 400, "at most five years"),
+    ],
+)
+def test_a_report_asked_for_wrongly_says_why(site, query, status, said):
+    answer = site.client.get(f"/report.pdf?{query}")
+    assert answer.status_code == status
+    assert said in answer.text
