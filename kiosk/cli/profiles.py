@@ -15,6 +15,7 @@ from kiosk.log import queries as q
 from kiosk.log.problems import storage_read_only
 from kiosk.log.store import SessionStore, StoreError
 from kiosk.paths import DataFolder
+from kiosk.walker_names import name_problem
 
 PROG = "balance-kiosk profiles"
 
@@ -109,7 +110,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    problem = _check_goal(args)
+    problem = _check_goal(args) or name_problem(args.name)
     if problem:
         return _fail(problem)
     try:
@@ -130,6 +131,10 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _rename(args: argparse.Namespace) -> int:
+    problem = name_problem(args.new)
+    if problem:
+        return _fail(problem)
+
     def rename(store: SessionStore, profile_id: int) -> str:
         store.rename_profile(profile_id, args.new)
         return f"renamed {args.old} to {args.new.strip()}"

@@ -18,13 +18,14 @@ from xml.sax.saxutils import escape
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from kiosk.font_files import find_font
+
 log = logging.getLogger(__name__)
 
 REGULAR = "KioskSans"
 BOLD = "KioskSans-Bold"
 FALLBACK = "KioskFallback"
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 FALLBACK_FILES = (
     (Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"), 0),
     (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), 0),
@@ -37,9 +38,9 @@ class FontMissing(Exception):
 
 
 def _find(name: str) -> Path:
-    for folder in FONT_DIRS:
-        if (folder / name).exists():
-            return folder / name
+    found = find_font(name)
+    if found is not None:
+        return found
     raise FontMissing(
         f"the report needs the DejaVu Sans typeface ({name}), which is not installed: "
         "run 'sudo apt-get install fonts-dejavu-core'"

@@ -22,6 +22,7 @@ from kiosk.log.store import (
     rename_profile_row,
     set_goal_row,
 )
+from kiosk.walker_names import name_problem
 from kiosk.web.guard import Visit, form, page
 from kiosk.web.pages import read
 from kiosk.web.templating import render
@@ -59,6 +60,7 @@ async def _show(
 async def add_walker(request: Request, visit: Visit, data: FormData) -> Response:
     name = str(data.get("name", ""))
     goal, problem = _goal(data)
+    problem = problem or _name_problem(name)
     if problem is None and goal is not None:
         now = visit.dashboard.now_ms()
         problem = await _write(
@@ -74,7 +76,9 @@ async def add_walker(request: Request, visit: Visit, data: FormData) -> Response
 async def rename_walker(request: Request, visit: Visit, data: FormData) -> Response:
     walker_id = request.path_params["walker_id"]
     name = str(data.get("name", ""))
-    problem = await _write(visit, lambda conn: _rename(conn, walker_id, name))
+    problem = _name_problem(name) or await _write(
+        visit, lambda conn: _rename(conn, walker_id, name)
+    )
     return await _after(request, visit, problem, "renamed")
 
 
@@ -85,6 +89,11 @@ async def set_goal(request: Request, visit: Visit, data: FormData) -> Response:
     if problem is None and goal is not None:
         problem = await _write(visit, lambda conn: _set_goal(conn, walker_id, goal))
     return await _after(request, visit, problem, "goal")
+
+
+def _name_problem(name: str) -> str | None:
+    problem = name_problem(name)
+    return problem[:1].upper() + problem[1:] + "." if problem else None
 
 
 def _rename(conn: sqlite3.Connection, walker_id: int, name: str) -> None:

@@ -64,3 +64,14 @@ def test_a_name_in_other_capitals_is_the_same_walker_in_any_alphabet(tmp_path):
     # A walker may change the capitals of their own name.
     assert profiles(tmp_path, "rename", "zoë", "ZOË").returncode == 0
     assert profiles(tmp_path, "list").stdout.split().count("ZOË") == 1
+
+
+def test_a_name_the_kiosks_screen_cannot_draw_is_refused_with_the_reason(tmp_path):
+    assert profiles(tmp_path, "add", "Zoë Łukasz Σοφία Ольга").returncode == 0
+    for args in (("add", "李明"), ("rename", "Zoë Łukasz Σοφία Ольга", "Ann 🦄")):
+        result = profiles(tmp_path, *args)
+        assert result.returncode == 2, args
+        assert "the kiosk's screen cannot draw" in result.stderr
+        assert "Latin, Greek and Cyrillic" in result.stderr
+    listed = profiles(tmp_path, "list").stdout
+    assert "李明" not in listed and "Ann" not in listed

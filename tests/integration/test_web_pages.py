@@ -337,3 +337,10 @@ def test_a_report_asked_for_wrongly_says_why(site, query, status, said):
     answer = site.client.get(f"/report.pdf?{query}")
     assert answer.status_code == status
     assert said in answer.text
+
+
+def test_a_walker_name_the_kiosk_cannot_draw_is_refused_on_the_dashboard(site):
+    answer = site.post("/walkers/add", {"name": "李明", "minutes": "10", "days": "3"})
+    assert answer.status_code == 400
+    assert "The kiosk&#39;s screen cannot draw 李 明" in answer.text
+    assert "李明" not in site.client.get("/walkers").text.split("cannot draw")[0]
