@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -328,6 +329,14 @@ class Kiosk:
             self.link = None
 
 
+def clinician_reports(store: SessionStore, today: date) -> list:
+    """The USB export's PDF reports. reportlab is loaded on the first export, not at start:
+    it takes seconds on a Pi, and most days nobody exports."""
+    from kiosk.report.usb import reports_for_usb
+
+    return reports_for_usb(store, today)
+
+
 def build_kiosk(
     settings: LiveSettings,
     data: DataFolder,
@@ -363,7 +372,7 @@ def build_kiosk(
         store=store,
         settings=settings,
         walk=flow,
-        export_to_usb=functools.partial(export_to_usb, store),
+        export_to_usb=functools.partial(export_to_usb, store, reports=clinician_reports),
         clock=clock,
         routine_problem=lambda: walk.routine_problem,
         escalation=safety.escalation,
@@ -468,7 +477,9 @@ def _build_walk(
     wall_clock: LogClock | None,
 ) -> tuple[WalkSession, KioskFlow]:
     clock_set = (lambda: wall_clock.synchronised) if wall_clock else (lambda: True)
-    recorder = SessionRecorder(store, clock=clock, wall_clock_set=clock_set)
+    recorder = SessionRecorder(
+        store, clock=clock, in_force=lambda: safety.monitor.config, wall_clock_set=clock_set
+    )
     routine, problem = load_routine_or_say_why(settings["routine.name"])
     walk = WalkSession(
         monitor=safety.monitor,

@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kiosk.paths import write_owner_only
+
 log = logging.getLogger(__name__)
 
 SYSTEM_CONFIG = Path("/etc/balance-kiosk/config.toml")
@@ -502,9 +504,7 @@ def save_override(overrides: Path, settings: Settings, key: str, value: Any) -> 
         lines.append(f"[{table}]")
         lines += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
         lines.append("")
-    temporary = overrides.with_suffix(".tmp")
-    temporary.write_text("\n".join(lines), encoding="utf-8")
-    os.replace(temporary, overrides)
+    write_owner_only(overrides, "\n".join(lines))
     return updated
 
 

@@ -6,18 +6,20 @@ process boundary); the kiosk itself is always built by kiosk/bootstrap.py.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import select
 import shlex
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +170,142 @@ def run_python_with_mounts(
         encoding="utf-8",
         timeout=timeout,
     )
+
+
+# -- a data folder on a card that has turned read-only ---------------------------------------
+
+
+@contextlib.contextmanager
+def read_only_data_folder(source: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """A copy of the data folder `source` as a card that has turned read-only shows it: the
+    folder 0500 and its files 0400, as the tester set them. Yields the folder and the keyword
+    arguments for run_cli that give the command a temporary folder of its own (TMPDIR), which
+    the test can look into.
+
+    chmod binds nobody when the tests run as root, so as root the copy is also bind-mounted
+    read-only (a read-only file system, as the card itself becomes); where that is not
+    permitted the test is skipped, saying why. Either way the helper first checks that a
+    process like the command's really cannot write in the folder.
+    """
+    base = Path(tempfile.mkdtemp(prefix="balance-kiosk-read-only-"))
+    folder, scratch = base / "data", base / "tmp"
+    shutil.copytree(source, folder)
+    scratch.mkdir(mode=0o700)
+    for path in folder.iterdir():
+        path.chmod(0o400)
+    folder.chmod(0o500)
+    mounted = False
+    try:
+        if os.geteuid() == 0:
+            mounted = _mount_read_only(folder)
+        _assert_cannot_write(folder)
+        yield folder, {"env": {"TMPDIR": str(scratch)}}
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=True)
+        folder.chmod(0o700)
+        shutil.rmtree(base)
+
+
+def _mount_read_only(folder: Path) -> bool:
+    """Bind-mount `folder` read-only onto itself; True when done, or skip the test."""
+    import pytest
+
+    bound = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
+    if bound.returncode == 0:
+        remount = ["mount", "-o", "remount,bind,ro", str(folder)]
+        if subprocess.run(remount, capture_output=True).returncode == 0:
+            return True
+        subprocess.run(["umount", str(folder)], check=True)
+    pytest.skip("as root chmod binds nobody, and a read-only bind mount is not permitted here")
+
+
+def _assert_cannot_write(folder: Path) -> None:
+    probe = f"open({str(folder / 'probe')!r}, 'w')"
+    tried = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    refused = "PermissionError" in tried.stderr or "Read-only file system" in tried.stderr
+    assert refused, f"{folder} can be written: the test would prove nothing"
+
+
+# -- a log damaged in places, a disk that fills up ------------------------------------------
+
+
+LOG_T0 = 1_790_000_000_000  # the first session of fill_log, in epoch ms
+
+
+def fill_log(path: Path, sessions: int = 30, samples: int = 300) -> None:
+    """A log with `sessions` finished sessions of Anna's, an hour apart, each with a reminder
+    (2 events) and `samples` distance samples."""
+    from kiosk.log.store import SessionStore
+
+    store = SessionStore.open(path)
+    walker = store.add_profile("Anna")
+    for n in range(sessions):
+        t = LOG_T0 + n * 3_600_000
+        sid = store.start_session(walker, "beginner", 1, t_ms=t)
+        store.record_event(sid, "alarm_on", "out of reach", 900, t_ms=t + 1000)
+        store.record_event(sid, "alarm_off", "back", 400, t_ms=t + 3000)
+        for i in range(samples):
+            store.record_sample(sid, 400 + i % 50, t_ms=t + 200 * i)
+        store.end_session(sid, "completed", seconds_walking=60, seconds_paused=0, t_ms=t + 60_000)
+    store.close()
+
+
+def zero_pages_of(database: Path, table: str, nbytes: int = 8192) -> int:
+    """Zero `nbytes` of the SQLite file from the first leaf page of `table`, as a bad block
+    would; returns how many of `table`'s rows were on the zeroed pages. Uses SQLite's dbstat
+    table to find the pages (the test is skipped where SQLite is built without it)."""
+    import pytest
+
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        try:
+            pages = conn.execute(
+                "SELECT pageno, name, ncell, pagetype FROM dbstat ORDER BY pageno"
+            ).fetchall()
+            size = conn.execute("PRAGMA page_size").fetchone()[0]
+        except sqlite3.OperationalError:
+            pytest.skip("this SQLite has no dbstat table to find a table's pages")
+    leaves = [p for p in pages if p[1] == table and p[3] == "leaf"]
+    first = leaves[len(leaves) // 2][0]  # one in the middle of the table
+    zeroed = range(first, first + nbytes // size)
+    lost = sum(p[2] for p in pages if p[1] == table and p[0] in zeroed and p[3] == "leaf")
+    with database.open("r+b") as f:
+        f.seek((first - 1) * size)
+        f.write(bytes(nbytes))
+    return lost
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size_mb: int = 16) -> Iterator[Path]:
+    """A real file system of `size_mb` (a tmpfs) mounted at `folder`, to be filled up as a
+    card fills up. Mounting needs root: elsewhere the test is skipped, saying so (the same
+    paths are covered by the store's tests, where SQLite's max_page_count refuses to grow
+    the file as a full disk would)."""
+    import pytest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    mount = ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0700", "tmpfs", str(folder)]
+    if os.geteuid() != 0 or subprocess.run(mount, capture_output=True).returncode != 0:
+        pytest.skip("a small disk to fill needs a tmpfs mount, which is not permitted here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def fill_up(disk: Path) -> Path:
+    """Fill the file system holding `disk` to the last byte; delete the returned file to
+    free the space again."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for chunk in (65536, 4096, 1):
+            with contextlib.suppress(OSError):
+                while os.write(fd, bytes(chunk)) == chunk:
+                    pass
+    finally:
+        os.close(fd)
+    return filler
 
 
 # -- sensors that misbehave in ways the emulated chip cannot -------------------------------

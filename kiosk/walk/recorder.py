@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.safety.monitor import SafetyEvent
+from kiosk.log.queries import SessionSettings
+from kiosk.safety.monitor import SafetyConfig, SafetyEvent
 from kiosk.vocabulary import Ending, EventKind
 
 log = logging.getLogger(__name__)
@@ -37,15 +38,20 @@ class SessionTotals:
 
 
 class SessionRecorder:
+    """``in_force`` gives the safety loop's configuration as it runs now (the caregiver may
+    have moved the reach line since the kiosk started); each session is recorded with it."""
+
     def __init__(
         self,
         store: Any,
         *,
         clock: Callable[[], float] = time.monotonic,
+        in_force: Callable[[], SafetyConfig] | None = None,
         wall_clock_set: Callable[[], bool | None] = lambda: True,
     ) -> None:
         self.store = store
         self._clock = clock
+        self._in_force = in_force
         self._wall_clock_set = wall_clock_set  # False: the session's date is not confirmed
         self._lock = threading.Lock()
         self._session: int | None = None
@@ -79,7 +85,8 @@ class SessionRecorder:
             self._paused_total = 0.0
             self._reminders = 0
         try:
-            session = self.store.start_session(profile_id, routine, level)
+            settings = self._settings()
+            session = self.store.start_session(profile_id, routine, level, settings=settings)
         except Exception:  # the routine goes on without a log; the store reports why
             log.exception("could not start a session record")
             session = None
@@ -90,6 +97,18 @@ class SessionRecorder:
             self._profile = profile_id
             self._tell("started", session)
         return session
+
+    def _settings(self) -> SessionSettings | None:
+        if self._in_force is None:
+            return None
+        config = self._in_force()
+        rule = config.rule
+        return SessionSettings(
+            reach_mm=rule.reach_mm,
+            margin_mm=rule.margin_mm,
+            alarm_delay_readings=rule.delay_readings,
+            sensor_period_ms=round(config.period_s * 1000),
+        )
 
     def on_safety(self, event: SafetyEvent) -> None:
         """Safety-thread listener: alarms and faults of the open session. The walker out of

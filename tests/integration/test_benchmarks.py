@@ -14,7 +14,7 @@ import pytest
 from fakes import find_mosquitto
 from player_clips import make_clip
 
-from benchmarks import bench_mqtt, bench_player, bench_safety, bench_store
+from benchmarks import bench_mqtt, bench_player, bench_report, bench_safety, bench_store
 
 PLAYED_S = 1.0
 CLIP_FPS = 30  # make_clip's default
@@ -195,6 +195,22 @@ def test_the_store_report_prints_a_figure_for_every_measurement(capsys):
         count = int(m["count"].replace(",", ""))
         # every session has its events, the last of them its stop
         assert count == STORE_SESSIONS if what == "sessions" else count >= STORE_SESSIONS
+
+
+def test_the_report_benchmark_times_a_real_years_pdf(capsys):
+    bench_report.run(sessions=STORE_SESSIONS, events=STORE_EVENTS)
+    report = capsys.readouterr().out
+    m = one_match(
+        rf"^PDF report: one walker, one year +(?P<ms>{NUMBER}) ms  target +2000 ms  "
+        rf"ratio +(?P<ratio>{NUMBER})  (?P<verdict>ok|SLOW)$",
+        report,
+    )
+    check_quotient(float(m["ratio"]), float(m["ms"]), 2000)
+    check_verdict(m["verdict"] == "ok", float(m["ratio"]), 1.0)
+    held = one_match(r"^  \((?P<sessions>[\d,]+) sessions, (?P<pages>\d+) pages, \d+ kB\)$", report)
+    # 800 sessions over three years among 20 walkers: a dozen or so in the year, on few pages
+    assert 0 < int(held["sessions"].replace(",", "")) < STORE_SESSIONS // 20 * 2
+    assert 1 <= int(held["pages"]) <= 12
 
 
 def test_the_alarm_latency_is_measured_on_the_kiosks_own_safety_part():

@@ -13,6 +13,16 @@ from kiosk.cli.main import COMMANDS, build_parser
 POSITIONALS = {
     ("play",): ["beginner"],
     ("logs", "show"): ["1"],
+    ("logs", "report"): [
+        "--walker",
+        "Ann",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-31",
+        "--out",
+        "r.pdf",
+    ],
     ("profiles", "add"): ["Ann"],
     ("profiles", "rename"): ["Ann", "Annie"],
     ("profiles", "goal"): ["Ann"],
