@@ -54,6 +54,13 @@ def finished(kiosk: subprocess.Popen) -> str:
     return err
 
 
+def walk_events(subscriber) -> list[str]:
+    """The walk's events in the order the subscriber saw them. A sensor that misses readings
+    on a heavily loaded machine adds sensor_fault / sensor_ok pairs (published armed or not);
+    the scripts' own faults are tested in test_kiosk_run and test_mqtt_link."""
+    return [k for k in event_types(subscriber, TOPICS) if k not in ("sensor_fault", "sensor_ok")]
+
+
 def outbox_kinds(tmp_path: Path) -> list[str]:
     with sqlite3.connect(tmp_path / "data" / "sessions.db") as db:
         return [kind for (kind,) in db.execute("SELECT kind FROM outbox ORDER BY seq")]
@@ -65,7 +72,7 @@ def test_a_drift_session_reaches_the_subscriber_in_order_with_its_summary(
     home = subscribe(broker, "balance-kiosk/#", "homeassistant/#")
     finished(start_kiosk(tmp_path, broker, "--script", "drift"))
     wait_for(lambda: home.messages(TOPICS.session))
-    assert event_types(home, TOPICS) == DRIFT
+    assert walk_events(home) == DRIFT
     events = home.json(TOPICS.event)
     assert len({e["id"] for e in events}) == len(events)
     assert all(datetime.fromisoformat(e["time"]).utcoffset() is not None for e in events)
@@ -113,7 +120,7 @@ def test_a_broker_stopped_mid_session_gets_everything_in_order_when_back(
         if kiosk.poll() is None:
             kiosk.kill()
     wait_for(lambda: home.messages(TOPICS.session), 30.0)
-    assert event_types(home, TOPICS) == DRIFT
+    assert walk_events(home) == DRIFT
     assert outbox_kinds(tmp_path) == []
 
 
@@ -121,7 +128,11 @@ def test_a_restarted_kiosk_sends_what_the_broker_never_had_first(tmp_path, broke
     broker.stop()
     finished(start_kiosk(tmp_path, broker, "--script", "walk"))
     kept = outbox_kinds(tmp_path)
-    assert [k for k in kept if k != "distance"] == ["session_started", "session_ended", "session"]
+    assert [k for k in kept if k not in ("distance", "sensor_fault", "sensor_ok")] == [
+        "session_started",
+        "session_ended",
+        "session",
+    ]
     broker.start()
     home = subscribe(broker, "balance-kiosk/#")
     kiosk = start_kiosk(tmp_path, broker)  # at the home screen, no script
@@ -133,5 +144,5 @@ def test_a_restarted_kiosk_sends_what_the_broker_never_had_first(tmp_path, broke
     finally:
         if kiosk.poll() is None:
             kiosk.kill()
-    assert event_types(home, TOPICS) == ["session_started", "session_ended"]
+    assert walk_events(home) == ["session_started", "session_ended"]
     assert home.json(TOPICS.session)[0]["result"] == "completed"

@@ -123,7 +123,10 @@ def test_a_sensor_out_of_order_too_long_calls_for_help(broker, make_kiosk, subsc
     through_to_walking(kiosk)
     kiosk.sim.chip.unplug()
     wait_for(lambda: "escalated" in event_types(home, topics), QUICK_CALL_S + 5)
-    assert event_types(home, topics) == ["session_started", "sensor_fault", "escalated"]
+    kinds = event_types(home, topics)
+    # From the walk's start (a machine under heavy load can miss a reading during the ready
+    # check, which is reported as a fault and its end before the walk).
+    assert kinds[kinds.index("session_started") :][-2:] == ["sensor_fault", "escalated"]
     called = events(home, topics)[-1]
     assert called["detail"] == f"the sensor out of order for {QUICK_CALL_S} s"
     wait_for(lambda: home.json(topics.state)[-1]["zone"] == "sensor_fault")
