@@ -378,6 +378,8 @@ def build_kiosk(
         routine_problem=lambda: walk.routine_problem,
         escalation=safety.escalation,
         clock_problem=lambda: _clock_problem(wall_clock),
+        web_password=data.web_password,
+        web_certificate=data.web_certificate,
     )
     app = KioskApp(
         display=display,
