@@ -55,6 +55,7 @@ from kiosk.walk.recorder import SessionRecorder
 from kiosk.walk.restart import recent_cut_short_walk
 from kiosk.walk.session import WalkSession
 from kiosk.walk.walkers import WalkerChoice
+from kiosk.web.address import dashboard_url
 
 log = logging.getLogger(__name__)
 
@@ -377,6 +378,8 @@ def build_kiosk(
         routine_problem=lambda: walk.routine_problem,
         escalation=safety.escalation,
         clock_problem=lambda: _clock_problem(wall_clock),
+        web_password=data.web_password,
+        web_certificate=data.web_certificate,
     )
     app = KioskApp(
         display=display,
@@ -456,7 +459,14 @@ def build_link(
     except LinkSetupError as error:
         log.error("the broker link is off: %s", error)
         return None
-    feed = KioskFeed(link, store, safety.monitor, safety.escalation)
+    feed = KioskFeed(
+        link,
+        store,
+        safety.monitor,
+        safety.escalation,
+        name=config.name,
+        web_url=dashboard_url,
+    )
     link.state_source = feed.state
     # After the screens and the log: the alarm and the screen never wait for the broker.
     safety.monitor.add_listener(feed.on_safety)

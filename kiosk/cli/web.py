@@ -82,8 +82,12 @@ def run_dashboard(args: argparse.Namespace) -> int:
         print(f"Note: {state.advice()}", flush=True)
     port = sock.getsockname()[1]  # --port 0: a free port, chosen by the system
     print(f"Balance kiosk dashboard: {scheme}://{shown}:{port}/", flush=True)
-    serve(app, sock, certfile=certificate.cert if certificate else None,
-          keyfile=certificate.key if certificate else None)  # fmt: skip
+    try:
+        serve(app, sock, certfile=certificate.cert if certificate else None,
+              keyfile=certificate.key if certificate else None)  # fmt: skip
+    finally:
+        if dashboard.facility is not None:
+            dashboard.facility.stop()
     return 0
 
 
@@ -91,13 +95,33 @@ def _build(args: argparse.Namespace, folder: DataFolder):
     from kiosk.web.app import create_app
     from kiosk.web.dashboard import Dashboard
 
+    facility, problem = _facility(args, folder)
     dashboard = Dashboard.for_folder(
         folder,
         secure_cookies=args.tls,
         reach_mm=_reach_reader(args, folder),
         trust_forwarded_host=args.trust_forwarded_host,
+        facility=facility,
+        facility_problem=problem,
     )
     return create_app(dashboard), dashboard
+
+
+def _facility(args: argparse.Namespace, folder: DataFolder):
+    """The broker listener for the Facility page, started; (None, None) without mqtt.host,
+    (None, why) when its settings cannot be used (the page says so; the rest still works)."""
+    from kiosk.link.mqtt import LinkSetupError
+    from kiosk.settings import ConfigError, load_with_overrides
+    from kiosk.web.facility import BrokerPlace, FacilityWatch
+
+    try:
+        settings = load_with_overrides(args.config, folder.settings_overrides)
+        if not settings["mqtt.host"]:
+            return None, None
+        return FacilityWatch(BrokerPlace.from_settings(settings)).start(), None
+    except (ConfigError, LinkSetupError, OSError) as error:
+        print(f"{PROG}: the Facility page is off: {error}", file=sys.stderr, flush=True)
+        return None, str(error)
 
 
 def _reach_reader(args: argparse.Namespace, folder: DataFolder):

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 DISTANCE_EVERY_S = 1.0  # the Distance sensor: at most once a second,
 DISTANCE_STEP_MM = 20  # and only on a change of this much
+WEB_URL_EVERY_S = 60.0
 
 
 class KioskFeed:
@@ -42,6 +43,8 @@ class KioskFeed:
         escalation: Any,
         *,
         clock: Callable[[], float] = time.monotonic,
+        name: str | None = None,
+        web_url: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.link, self.store, self.monitor, self.escalation = link, store, monitor, escalation
         self.topics = link.topics
@@ -53,6 +56,10 @@ class KioskFeed:
         self._distance_at: float | None = None
         self._today = date.today()
         self._minutes_today = self._walked_today()
+        self._name = name
+        self._web_url_source = web_url
+        self._web_url: str | None = None
+        self._web_url_at: float | None = None
 
     # -- listeners ---------------------------------------------------------------------------
 
@@ -109,7 +116,25 @@ class KioskFeed:
             minutes_today=self._minutes_today,
         )
         del state["updated"]
+        if self._name:
+            state["name"] = self._name
+        web_url = self._dashboard_url()
+        if web_url:
+            state["web_url"] = web_url
         return state
+
+    def _dashboard_url(self) -> str | None:
+        """The dashboard's address for a facility page, looked up again once a minute (an
+        address from DHCP may change)."""
+        now = self._clock()
+        if self._web_url_at is None or now - self._web_url_at >= WEB_URL_EVERY_S:
+            self._web_url_at = now
+            try:
+                self._web_url = self._web_url_source()
+            except Exception:  # a link to the dashboard is nice to have
+                log.exception("could not find the dashboard's address")
+                self._web_url = None
+        return self._web_url
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -16,7 +16,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from kiosk.web import api, export_page, pages, report_page, sign_in, walkers_page
+from kiosk.web import (
+    api,
+    export_page,
+    facility_page,
+    pages,
+    report_page,
+    sign_in,
+    walkers_page,
+)
 from kiosk.web.dashboard import Dashboard
 from kiosk.web.guard import Visit, dashboard_of, signed_in_session
 from kiosk.web.log_access import LogProblem
@@ -43,6 +51,7 @@ def routes() -> list:
         Route("/export", export_page.export_form),
         Route("/export/{name}", export_page.download),
         Route("/report.pdf", report_page.report),
+        Route("/facility", facility_page.facility),
         Route("/api/status", api.status),
         Route("/api/sessions", api.sessions),
         Route("/api/sessions/{session_id:int}", api.session),

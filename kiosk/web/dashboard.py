@@ -13,6 +13,7 @@ from datetime import date, datetime, tzinfo
 
 from kiosk.paths import DataFolder
 from kiosk.web.credentials import PasswordFile, TokenFile, load_or_create_secret
+from kiosk.web.facility import FacilityWatch
 from kiosk.web.log_access import WebLog
 from kiosk.web.session_cookie import CookieJar
 from kiosk.web.throttle import SignInThrottle
@@ -32,6 +33,8 @@ class Dashboard:
     tz: tzinfo | None = None  # None: the system's local time, as the kiosk shows it
     trust_forwarded_host: bool = False
     password_key: bytes = b""
+    facility: FacilityWatch | None = None  # None: no broker set up (mqtt.host empty)
+    facility_problem: str | None = None  # why the broker's settings cannot be used
 
     @classmethod
     def for_folder(

@@ -19,6 +19,7 @@ NAVIGATION = (
     ("progress", "/progress", "Progress"),
     ("walkers", "/walkers", "Walkers and goals"),
     ("export", "/export", "Export"),
+    ("facility", "/facility", "Facility"),
 )
 
 SECURITY_HEADERS = {
@@ -48,6 +49,8 @@ def environment() -> jinja2.Environment:
         duration=duration,
         ending=ending,
         event_label=event_label,
+        kiosk_time=kiosk_time,
+        ago=ago,
     )
     env.globals["navigation"] = NAVIGATION
     return env
@@ -92,3 +95,20 @@ def ending(ended_how: str | None) -> str:
 
 def event_label(kind: str) -> str:
     return EVENT_LABELS.get(kind, kind)
+
+
+def kiosk_time(iso: str) -> str:
+    """A kiosk's own ISO 8601 time as 'Mon 3 Mar 2025, 14:05:09'; odd text is shown as sent."""
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{t:%a} {t.day} {t:%b %Y}, {t:%H:%M:%S}"
+
+
+def ago(seconds: float) -> str:
+    if seconds < 60:
+        return "just now" if seconds < 5 else f"{seconds:.0f} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min ago"
+    return f"{seconds // 3600:.0f} h ago"

@@ -221,6 +221,9 @@ def test_caregiver_pages_have_large_separate_buttons(make_kiosk, size):
         "weekly",
         "walkers",
         "problems",
+        "web",
+        "web_password",
+        "name",
     ):
         area.page = page
         buttons = area.draw(surface, app.layout)

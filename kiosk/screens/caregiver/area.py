@@ -25,6 +25,8 @@ from kiosk.screens.caregiver.pages.problems import ProblemsPage
 from kiosk.screens.caregiver.pages.sessions import SessionDetailPage, SessionsPage
 from kiosk.screens.caregiver.pages.settings_page import SettingsPage
 from kiosk.screens.caregiver.pages.walkers import WalkersPage
+from kiosk.screens.caregiver.pages.web_dashboard import WebDashboardPage
+from kiosk.screens.caregiver.pages.web_password import WebPasswordPage
 from kiosk.screens.caregiver.pages.weekly import WeeklyPage
 from kiosk.screens.caregiver.tools import CaregiverTools
 from kiosk.screens.layout import Layout
@@ -50,6 +52,8 @@ def _pages(pin: PinPage) -> dict[str, Page]:
         WalkersPage(),
         ProblemsPage(),
         NameEntryPage(),
+        WebDashboardPage(),
+        WebPasswordPage(),
     ]
     return {page.name: page for page in pages}
 

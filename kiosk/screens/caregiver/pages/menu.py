@@ -32,6 +32,7 @@ TOOLS = [
     ("Weekly progress", "page:weekly", "panel"),
     ("Walkers and goals", "page:walkers", "panel"),
     ("Export to USB", "export", "panel"),
+    ("Web dashboard", "page:web", "panel"),
     ("Close", "close", "go"),
 ]
 
