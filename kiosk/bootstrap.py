@@ -366,21 +366,7 @@ def build_kiosk(
     walk, flow = _build_walk(settings, safety, store, make_player, clock, data, wall_clock)
     show_panel = safety.simulation is not None and flags.windowed and not flags.headless
     display, rotation = _open_screen(settings, flags, display, show_panel)
-    tools = CaregiverTools(
-        pin=pin,
-        monitor=safety.monitor,
-        buzzer=safety.buzzer,
-        store=store,
-        settings=settings,
-        walk=flow,
-        export_to_usb=functools.partial(export_to_usb, store, reports=clinician_reports),
-        clock=clock,
-        routine_problem=lambda: walk.routine_problem,
-        escalation=safety.escalation,
-        clock_problem=lambda: _clock_problem(wall_clock),
-        web_password=data.web_password,
-        web_certificate=data.web_certificate,
-    )
+    tools = _caregiver_tools(settings, data, safety, store, pin, flow, walk, clock, wall_clock)
     app = KioskApp(
         display=display,
         rotation=rotation,
@@ -398,6 +384,34 @@ def build_kiosk(
     if wall_clock is not None:
         kiosk.clock_keeper = ClockKeeper(wall_clock, store).start()
     return kiosk
+
+
+def _caregiver_tools(
+    settings: LiveSettings,
+    data: DataFolder,
+    safety: SafetyParts,
+    store: SessionStore,
+    pin: PinLock,
+    flow: KioskFlow,
+    walk: WalkSession,
+    clock: Callable[[], float],
+    wall_clock: LogClock | None,
+) -> CaregiverTools:
+    return CaregiverTools(
+        pin=pin,
+        monitor=safety.monitor,
+        buzzer=safety.buzzer,
+        store=store,
+        settings=settings,
+        walk=flow,
+        export_to_usb=functools.partial(export_to_usb, store, reports=clinician_reports),
+        clock=clock,
+        routine_problem=lambda: walk.routine_problem,
+        escalation=safety.escalation,
+        clock_problem=lambda: _clock_problem(wall_clock),
+        web_password=data.web_password,
+        web_certificate=data.web_certificate,
+    )
 
 
 def _clock_problem(wall_clock: LogClock | None) -> str | None:

@@ -64,3 +64,33 @@ def test_a_session_whose_date_is_not_confirmed_says_so(make_kiosk):
     open_sessions(app)
     (row,) = [b for b in app.buttons if b.action == f"session:{session}"]
     assert "(date unsure)" in row.label
+
+
+def test_with_everything_needing_attention_the_menu_pages_and_close_stays(make_kiosk):
+    from fakes import through_to_walking, wait_for
+
+    from kiosk.screens.caregiver.pages.menu import TOOLS
+    from kiosk.service.wall_clock import LogClock
+
+    app = make_kiosk(wall_clock=LogClock(lambda: False))  # Problems to fix: the clock
+    through_to_walking(app)  # End the walk
+    app.sim.chip.unplug()  # Acknowledge fault
+    wait_for(lambda: app.monitor.status.fault)
+    app.kiosk.safety.escalation.request_help()  # Answer the call for help
+    app.frame()
+    app.caregiver.show()
+    app.caregiver.page = "menu"
+    app.frame([])
+    seen: list[str] = []
+    for _ in range(3):
+        surface = app.kiosk.app.display
+        for button in app.buttons:
+            assert surface.get_rect().contains(button.rect), button.label
+        actions = [b.action for b in app.buttons]
+        assert "close" in actions and "more_tools" in actions
+        seen += [a for a in actions if a not in seen]
+        app.frame(finger(app, "more_tools"))
+    urgent = {"answer", "acknowledge", "end_walk", "page:problems"}
+    assert urgent | {action for _, action, _ in TOOLS} <= set(seen)
+    app.frame(finger(app, "close"))
+    assert not app.caregiver.open

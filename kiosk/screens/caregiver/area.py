@@ -68,6 +68,7 @@ class CaregiverArea:
         self.message = ""
         self.session_id: int | None = None  # the session the detail page shows
         self.sessions_page = 0  # 0: the newest sessions; each Older goes one page back
+        self.menu_page = 0  # the menu's page when its buttons do not all fit
         self.profile_index = 0  # the walker the walkers and weekly pages show
         self.test_ends_at: float | None = None  # while the alarm test sounds
         self.last_touch_at = 0.0
@@ -80,7 +81,7 @@ class CaregiverArea:
         """Open at the PIN pad. Choosing the first PIN is offered only after the caregiver's
         own gesture (the 3-second corner press), never from a button the walker may tap."""
         self.open, self.page = True, "pin"
-        self.sessions_page = 0
+        self.sessions_page = self.menu_page = 0
         self.last_touch_at = self.tools.clock()
         self.pin_page.reset(self, may_choose=corner_press)
 
