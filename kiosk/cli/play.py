@@ -144,10 +144,12 @@ def _play(args: argparse.Namespace) -> int:
     import pygame
 
     from kiosk.player.player import RoutinePlayer
+    from kiosk.screens.display import prefer_plain_window_pixels
 
     media = _resolve(args.target)
     pygame.display.init()
     pygame.font.init()
+    prefer_plain_window_pixels()
     try:
         player = RoutinePlayer(media.video, captions=media.captions, chapters=media.chapters)
         try:

@@ -35,7 +35,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy as np
 import pygame
 from av.video.reformatter import VideoReformatter
 
@@ -90,10 +89,15 @@ class PlayerStats:
         return 1000 * self.convert_s / self.frames_converted if self.frames_converted else 0.0
 
     def av_offset_ms(self, percentile: float) -> float:
-        """A percentile (0-100) of the A/V offsets; 0.0 before any frame was shown."""
-        if not self.av_offsets_ms:
+        """A percentile (0-100) of the A/V offsets, interpolated between the two nearest
+        (as numpy's default does); 0.0 before any frame was shown."""
+        ordered = sorted(self.av_offsets_ms)
+        if not ordered:
             return 0.0
-        return float(np.percentile(np.fromiter(self.av_offsets_ms, float), percentile))
+        place = (len(ordered) - 1) * min(max(percentile, 0.0), 100.0) / 100
+        below = math.floor(place)
+        above = min(below + 1, len(ordered) - 1)
+        return ordered[below] + (ordered[above] - ordered[below]) * (place - below)
 
     def summary(self) -> dict[str, float | int]:
         return {
@@ -444,7 +448,7 @@ class RoutinePlayer:
         self._show_next_at_once = True
         self._video_done = False
         self._last_frame_end = 0.0
-        self._pixels: np.ndarray | None = None  # the picture on show, converted for drawing
+        self._pixels: av.VideoFrame | None = None  # the picture on show, converted for drawing
         self._pixels_key: tuple[int, tuple[int, int], str | None] | None = None
         self._reformatter = VideoReformatter()
         self._caption: str | None = None
@@ -709,22 +713,22 @@ class RoutinePlayer:
             self._pixels = None  # let the old buffer go first: the allocator reuses it
             self._pixels = self._convert(self._frame, picture.size, order or "bgra")
             self._pixels_key = key
-        visible = picture.clip(surface.get_rect())
-        if order is not None and visible.size == picture.size:
-            # The screen's own layout: one copy straight into its pixels, no blit.
-            target = pygame.surfarray.pixels2d(surface)
-            target[visible.left : visible.right, visible.top : visible.bottom] = self._pixels.view(
-                np.uint32
-            )[..., 0].T
-            del target  # unlocks the surface
+        plane = self._pixels.planes[0]
+        if order is not None and _whole_rows(surface, picture, plane.line_size):
+            # The usual case in a window of the video's shape: the picture is a run of the
+            # screen's bytes, written with one copy and nothing imported to do it.
+            start = picture.top * surface.get_pitch()
+            surface.get_buffer().write(plane, start)  # its buffer: line_size x height
+        elif order is not None and surface.get_rect().contains(picture):
+            _copy_into(surface, picture, plane)
         else:
             # Clipped, or a layout without a direct copy: pygame blits (and converts) it.
             layout = "RGBA" if order == "rgba" else "BGRA"
-            image = pygame.image.frombuffer(self._pixels, picture.size, layout)
+            image = pygame.image.frombuffer(plane, picture.size, layout, plane.line_size)
             surface.blit(image, picture.topleft)
 
-    def _convert(self, frame: av.VideoFrame, size: tuple[int, int], order: str) -> np.ndarray:
-        """`frame` scaled to `size` as (height, width, 4) bytes in the byte `order` given.
+    def _convert(self, frame: av.VideoFrame, size: tuple[int, int], order: str) -> av.VideoFrame:
+        """`frame` scaled to `size` in the 32-bit byte `order` given, by swscale.
 
         One reformatter for the whole playback keeps its swscale context (building one costs
         more than converting a frame), and one scaling thread costs the least CPU (FFmpeg's
@@ -739,12 +743,9 @@ class RoutinePlayer:
             interpolation="FAST_BILINEAR",
             threads=1,
         )
-        # Rows may be padded (854 px wide gives 3424-byte rows, not 3416): to_ndarray gives a
-        # strided view honouring line_size; packing it makes the buffer pygame can wrap.
-        pixels = np.ascontiguousarray(converted.to_ndarray())
         self.stats.convert_s += time.perf_counter() - started
         self.stats.frames_converted += 1
-        return pixels
+        return converted
 
     # -- teardown -----------------------------------------------------------------------------
     def close(self) -> None:
@@ -787,6 +788,32 @@ def decode_threads(stream: av.VideoStream) -> str:
     bit_rate = stream.bit_rate or stream.codec_context.bit_rate or 0
     cheap = 0 < bit_rate < CHEAP_STREAM_BPS and stream.width * stream.height <= 1280 * 720
     return "NONE" if cheap else "AUTO"
+
+
+def _whole_rows(surface: pygame.Surface, picture: pygame.Rect, line_size: int) -> bool:
+    """True when `picture` spans whole rows of `surface`, both without row padding."""
+    pitch = surface.get_pitch()
+    return (
+        picture.left == 0
+        and picture.width == surface.get_width()
+        and pitch == line_size == 4 * picture.width
+        and picture.top >= 0
+        and picture.bottom <= surface.get_height()
+    )
+
+
+def _copy_into(
+    surface: pygame.Surface, picture: pygame.Rect, plane: av.video.plane.VideoPlane
+) -> None:
+    """Copy 32-bit pixels into the part `picture` of `surface` (same layout), row by row
+    through numpy: rows may be padded (854 px wide gives 3424-byte rows, not 3416)."""
+    import numpy as np
+
+    rows = np.frombuffer(plane, np.uint32, count=plane.line_size // 4 * picture.height)
+    rows = rows.reshape(picture.height, plane.line_size // 4)[:, : picture.width]
+    target = pygame.surfarray.pixels2d(surface)
+    target[picture.left : picture.right, picture.top : picture.bottom] = rows.T
+    del target  # unlocks the surface
 
 
 def _bars(area: pygame.Rect, picture: pygame.Rect) -> list[pygame.Rect]:
