@@ -265,7 +265,7 @@ def measure_floor(path: str, seconds: float, mode: str) -> dict:
     """
     import av
 
-    from kiosk.player.player import decode_threads
+    from kiosk.player.decoders import decode_threads
 
     converter = FrameConverter(path, mode)
     started = time.process_time()

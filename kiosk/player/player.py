@@ -40,6 +40,7 @@ from av.video.reformatter import VideoReformatter
 
 from kiosk.player.captions import CaptionError, CaptionOverlay, CaptionTrack, Cue, load_captions
 from kiosk.player.clock import MediaClock, MixerClock, WallClock
+from kiosk.player.decoders import V4L2_DECODER_DEVICE, open_video_decoder
 from kiosk.player.routine import Chapter, Routine, chapter_index_at
 from kiosk.player.sound import init_mixer
 
@@ -241,11 +242,19 @@ class _VideoDecoder:
     """
 
     def __init__(
-        self, path: Path, info: VideoInfo, stats: PlayerStats, size: int, refill_at: int = 0
+        self,
+        path: Path,
+        info: VideoInfo,
+        stats: PlayerStats,
+        size: int,
+        refill_at: int = 0,
+        hardware_device: Path | None = V4L2_DECODER_DEVICE,
     ) -> None:
         self._path = path
         self._info = info
         self._stats = stats
+        self._hardware_device = hardware_device
+        self.codec: av.CodecContext | None = None  # the decoder in use, once the thread opened it
         self.queue: queue.Queue[tuple[int, float, object]] = queue.Queue(maxsize=size)
         self._refill_at = max(0, min(refill_at, size - 1))
         self._room = threading.Event()  # set when the queue is low enough to refill
@@ -311,7 +320,7 @@ class _VideoDecoder:
 
     def _decode(self, container: av.container.InputContainer) -> None:
         stream = container.streams.video[0]
-        stream.thread_type = decode_threads(stream)
+        self.codec = open_video_decoder(stream, self._hardware_device)
         generation = 0
         target: float | None = None  # after a seek: skip frames until this time
         held: tuple[float, av.VideoFrame] | None = None
@@ -358,7 +367,7 @@ class _VideoDecoder:
         except av.FFmpegError:
             logger.debug("%s: seek failed; decoding from the start", self._path.name)
             container.seek(0, stream=stream, backward=True, any_frame=False)
-        stream.codec_context.flush_buffers()
+        self.codec.flush_buffers()
 
     def _frames(
         self, container: av.container.InputContainer, stream: av.VideoStream
@@ -370,7 +379,7 @@ class _VideoDecoder:
         bad_in_a_row = 0
         for packet in container.demux(stream):
             try:
-                decoded = packet.decode()
+                decoded = self.codec.decode(packet)
             except av.FFmpegError as err:
                 bad_in_a_row += 1
                 logger.debug("%s: damaged video packet: %s", self._path.name, err)
@@ -419,11 +428,13 @@ class RoutinePlayer:
         audio: bool = True,
         queue_frames: int = QUEUE_FRAMES,
         refill_at: int = REFILL_AT,
+        hardware_decoder_device: Path | None = V4L2_DECODER_DEVICE,
     ) -> None:
         """Open and check the file (raises PlayerError); nothing plays until `start()`.
 
         `clock` is the monotonic time source used when there is no sound (tests pass a fake);
-        `audio=False` plays silently by that clock even if the file has sound.
+        `audio=False` plays silently by that clock even if the file has sound;
+        `hardware_decoder_device` is where the Pi's H.264 decoder would be (None: software).
         """
         self.path = Path(path)
         try:
@@ -437,7 +448,9 @@ class RoutinePlayer:
         self._now = clock or time.monotonic
         self._captions = self._load_captions(captions)
         self._overlay = CaptionOverlay()
-        self._decoder = _VideoDecoder(self.path, self.info, self.stats, queue_frames, refill_at)
+        self._decoder = _VideoDecoder(
+            self.path, self.info, self.stats, queue_frames, refill_at, hardware_decoder_device
+        )
         self._owns_mixer = False
         self._clock: MediaClock = self._make_clock(audio)
         self._generation = 0
@@ -541,6 +554,13 @@ class RoutinePlayer:
     def current_caption(self) -> str | None:
         """The caption text showing since the last update, or None."""
         return self._caption
+
+    @property
+    def decoder_name(self) -> str | None:
+        """libav's name for the picture's decoder (h264_v4l2m2m is the Pi's hardware one);
+        None until the decoding thread has opened it."""
+        codec = self._decoder.codec
+        return None if codec is None else codec.name
 
     @property
     def frame_time_s(self) -> float:
@@ -775,19 +795,6 @@ def pixel_order(surface: pygame.Surface) -> str | None:
         (0xFF0000, 0xFF00, 0xFF): "bgra",  # bytes B, G, R, X
         (0xFF, 0xFF00, 0xFF0000): "rgba",  # bytes R, G, B, X
     }.get((red, green, blue))
-
-
-# Below this many bits a second the decoder keeps up easily on one thread; frame threads
-# then cost more in hand-overs than they save (measured: 1 ms a frame on the demo routine).
-CHEAP_STREAM_BPS = 1_000_000
-
-
-def decode_threads(stream: av.VideoStream) -> str:
-    """FFmpeg's frame and slice threads for real work (720p at ordinary bit rates on a
-    Pi), none for cheap streams such as drawn demo videos."""
-    bit_rate = stream.bit_rate or stream.codec_context.bit_rate or 0
-    cheap = 0 < bit_rate < CHEAP_STREAM_BPS and stream.width * stream.height <= 1280 * 720
-    return "NONE" if cheap else "AUTO"
 
 
 def _whole_rows(surface: pygame.Surface, picture: pygame.Rect, line_size: int) -> bool:
