@@ -464,13 +464,9 @@ class RoutinePlayer:
         self._last_frame_end = 0.0
         self._pixels: av.VideoFrame | None = None  # the picture on show, converted for drawing
         self._pixels_key: tuple[int, tuple[int, int], str | None] | None = None
-        self._reformatter = VideoReformatter()
-        self._direct = DirectScaler()
+        self._reformatter, self._direct = VideoReformatter(), DirectScaler()
         self._caption: str | None = None
-        self._started = False
-        self._paused = False
-        self._ended = False
-        self._closed = False
+        self._started = self._paused = self._ended = self._closed = False
 
     @classmethod
     def from_routine(cls, routine: Routine, **options) -> RoutinePlayer:
