@@ -46,7 +46,19 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The player is measured beside mpv, headless and in an Xvfb window: as root, install them.
+BENCH_TOOLS := mpv:mpv Xvfb:xvfb
+
 bench: $(STAMP) broker
+	@missing=""; for pair in $(BENCH_TOOLS); do \
+	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "make bench compares the player with mpv: run 'sudo apt-get install$$missing', then 'make bench' again." >&2; \
+	  fi; \
+	fi
 	$(PY) -m benchmarks
 
 clean:

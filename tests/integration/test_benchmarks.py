@@ -14,7 +14,15 @@ import pytest
 from fakes import find_mosquitto
 from player_clips import make_clip
 
-from benchmarks import bench_mqtt, bench_player, bench_report, bench_safety, bench_store, bench_web
+from benchmarks import (
+    against_mpv,
+    bench_mqtt,
+    bench_player,
+    bench_report,
+    bench_safety,
+    bench_store,
+    bench_web,
+)
 
 PLAYED_S = 1.0
 CLIP_FPS = 30  # make_clip's default
@@ -152,6 +160,56 @@ def test_the_player_report_prints_figures_that_agree(clip, capsys):
     paced_ms = min(rows[labels["real-time"]][0], rows[labels["bursts"]][0])
     check_quotient(float(m["paced"]), paced_ms, floor_ms)
     check_quotient(float(m["shown"]), rows[labels["shown"]][0], floor_ms)
+
+
+def test_without_mpv_the_comparison_says_what_to_install(clip, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither mpv nor Xvfb on it
+    against_mpv.run(clip, PLAYED_S, 1)
+    report = capsys.readouterr().out
+    assert report == (
+        "  player beside mpv: not measured; install mpv and xvfb (sudo apt-get install mpv "
+        "xvfb), then run make bench again\n"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(against_mpv.missing_packages()), reason="mpv or Xvfb not installed")
+def test_the_comparison_with_mpv_prints_figures_that_agree(clip, capsys):
+    against_mpv.run(clip, PLAYED_S, 1)
+    report = capsys.readouterr().out
+    per_frame = {}
+    for path, label in against_mpv.PATHS.items():
+        block = report.split(f"    {label}:\n", 1)[1]
+        for side in ("ours", "mpv"):
+            m = one_match(
+                rf"^      {side} +(?P<cpu>{NUMBER}) s CPU, +(?P<ms>{NUMBER}) ms/frame  "
+                rf"(?P<shown>\d+) frames shown, (?P<dropped>\d+) dropped, A/V "
+                rf"(?P<low>{NUMBER})\.\.(?P<high>{NUMBER}) ms, played (?P<played>{NUMBER}) s",
+                block.split("\n", 2)[0 if side == "ours" else 1],
+            )
+            shown, dropped = int(m["shown"]), int(m["dropped"])
+            # one second of a 30 fps clip, give or take the frame each stops on
+            assert CLIP_FPS - 1 <= shown + dropped <= CLIP_FPS + 2, (path, side)
+            assert PLAYED_S <= float(m["played"]) < PLAYED_S + 0.5
+            assert float(m["cpu"]) > 0 and float(m["low"]) <= float(m["high"])
+            # the CPU per frame times the frames is the CPU, within both roundings
+            ms, cpu = float(m["ms"]), float(m["cpu"])
+            assert abs(ms * shown / 1000 - cpu) <= 0.005 + ROUNDING * shown / 1000
+            per_frame[path, side] = float(m["ms"])
+        ok, m = target_line(
+            report,
+            rf"{path}: player / mpv CPU per frame shown = (?P<ratio>{NUMBER})x "
+            rf"\((?P<ours>{NUMBER}) / (?P<mpv>{NUMBER}) ms\)",
+        )
+        assert (float(m["ours"]), float(m["mpv"])) == (
+            per_frame[path, "ours"],
+            per_frame[path, "mpv"],
+        )
+        check_quotient(float(m["ratio"]), float(m["ours"]), float(m["mpv"]))
+        check_verdict(ok, float(m["ratio"]), against_mpv.MAX_RATIO)
+        target_line(report, rf"{path}: frames shown \d+ \(mpv \d+\)")
+        target_line(report, rf"{path}: player A/V offset min {NUMBER}, max {NUMBER} ms")
+    assert "X server" in report.split(against_mpv.PATHS["x11"], 1)[1]
 
 
 STORE_SESSIONS = 800  # enough for a deep page of every walker's list; builds in well under 1 s
