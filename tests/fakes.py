@@ -427,6 +427,8 @@ class KioskHarness:
     def close(self) -> None:
         self.kiosk.end_walk()
         self.kiosk.stop_link()
+        if self.kiosk.clock_keeper is not None:
+            self.kiosk.clock_keeper.stop()
         self.kiosk.store.close()
 
 

@@ -41,7 +41,6 @@ from av.video.reformatter import VideoReformatter
 from kiosk.player.captions import CaptionError, CaptionOverlay, CaptionTrack, Cue, load_captions
 from kiosk.player.clock import MediaClock, MixerClock, WallClock
 from kiosk.player.decoders import V4L2_DECODER_DEVICE, open_video_decoder
-from kiosk.player.direct_scale import DirectScaler
 from kiosk.player.routine import Chapter, Routine, chapter_index_at
 from kiosk.player.sound import init_mixer
 
@@ -464,7 +463,7 @@ class RoutinePlayer:
         self._last_frame_end = 0.0
         self._pixels: av.VideoFrame | None = None  # the picture on show, converted for drawing
         self._pixels_key: tuple[int, tuple[int, int], str | None] | None = None
-        self._reformatter, self._direct = VideoReformatter(), DirectScaler()
+        self._reformatter = VideoReformatter()
         self._caption: str | None = None
         self._started = self._paused = self._ended = self._closed = False
 
@@ -726,8 +725,6 @@ class RoutinePlayer:
 
     def _draw_picture(self, surface: pygame.Surface, picture: pygame.Rect) -> None:
         order = pixel_order(surface)
-        if order is not None and self._direct_draw(surface, picture, order):
-            return
         key = (self._frame_serial, picture.size, order)
         if key != self._pixels_key:
             self._pixels = None  # let the old buffer go first: the allocator reuses it
@@ -746,16 +743,6 @@ class RoutinePlayer:
             layout = "RGBA" if order == "rgba" else "BGRA"
             image = pygame.image.frombuffer(plane, picture.size, layout, plane.line_size)
             surface.blit(image, picture.topleft)
-
-    def _direct_draw(self, surface: pygame.Surface, picture: pygame.Rect, order: str) -> bool:
-        """Convert the picture straight into the screen's pixels, if that way is open."""
-        started = time.perf_counter()
-        if not self._direct.draw(self._frame, surface, picture, order):
-            return False
-        self._pixels = self._pixels_key = None  # nothing kept: a redraw converts again
-        self.stats.convert_s += time.perf_counter() - started
-        self.stats.frames_converted += 1
-        return True
 
     def _convert(self, frame: av.VideoFrame, size: tuple[int, int], order: str) -> av.VideoFrame:
         """`frame` scaled to `size` in the 32-bit byte `order` given, by swscale.
@@ -785,7 +772,6 @@ class RoutinePlayer:
         self._closed = True
         self._decoder.stop()
         self._clock.close()
-        self._direct.close()
         self._frame = self._pending = None
         if self._owns_mixer and pygame.mixer.get_init() is not None:
             pygame.mixer.quit()
