@@ -30,6 +30,7 @@ from kiosk.paths import DataFolder  # noqa: E402
 from kiosk.service import doctor_broker  # noqa: E402
 from kiosk.service import doctor_checks as checks  # noqa: E402
 from kiosk.service.doctor_checks import FAIL, OK, SKIP, WARN, CheckResult  # noqa: E402
+from kiosk.service.doctor_nurse_call import check_nurse_call  # noqa: E402
 from kiosk.service.wall_clock import clock_synchronised  # noqa: E402
 
 NAME_WIDTH = 12
@@ -40,6 +41,7 @@ TIMEOUT_S = {
     "i2c": 3.0,
     "sensor": 10.0,
     "buzzer": 5.0,
+    "nurse-call": 5.0,
     "display": 10.0,
     "sound": 10.0,
     "routine": 20.0,
@@ -58,6 +60,7 @@ class Builders:
 
     build_sensor: Callable[..., Any]
     build_buzzer_output: Callable[..., Any]
+    build_nurse_call: Callable[..., Any]
     mock_pins: Callable[[], Any]
     on_raspberry_pi: Callable[[], bool]
     wants_simulation: Callable[..., bool]
@@ -154,6 +157,8 @@ def diagnose(
     done.run("sensor", _unless(hardware_in_use, "the sensor", sensor))
     buzzer = _buzzer_check(settings, simulated, builders)
     done.run("buzzer", _unless(hardware_in_use, "its buzzer", buzzer))
+    nurse = _nurse_call_check(settings, simulated, builders)
+    done.run("nurse-call", _unless(hardware_in_use, "the nurse-call pin", nurse))
     display = functools.partial(checks.check_display, on_pi=on_pi, user=user)
     done.run("display", _unless(kiosk_running, "the screen", display))
     sound = functools.partial(checks.check_sound, user)
@@ -239,6 +244,16 @@ def _sensor_check(
         min_plausible_mm=SafetyConfig.from_settings(settings).min_plausible_mm,
         emulated=simulated,
     )
+
+
+def _nurse_call_check(
+    settings: Mapping[str, Any], simulated: bool, builders: Builders
+) -> Callable[[], CheckResult]:
+    def make_output() -> Any:
+        return builders.build_nurse_call(settings, builders.mock_pins() if simulated else None)
+
+    pin, mode = settings["nurse_call.pin"], settings["nurse_call.mode"]
+    return lambda: check_nurse_call(make_output, pin=pin, mode=mode, simulated=simulated)
 
 
 def _buzzer_check(
