@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean test-trixie pi-check
 
 $(STAMP): pyproject.toml
 	@python3 -c 'import ensurepip' 2>/dev/null || { \
@@ -33,3 +33,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The test suite under Debian trixie's Python 3.13, in a native root made with debootstrap
+# (as root; the first run takes minutes, see the README). Not part of `make test`.
+test-trixie:
+	tools/debian_roots/test_trixie.sh
