@@ -38,3 +38,8 @@ clean:
 # (as root; the first run takes minutes, see the README). Not part of `make test`.
 test-trixie:
 	tools/debian_roots/test_trixie.sh
+
+# The kiosk installed by the README's steps on arm64 Debian bookworm and trixie under qemu-user
+# (as root; tens of minutes the first time). Not part of `make test`.
+pi-check:
+	tools/debian_roots/pi_check.sh
