@@ -261,11 +261,12 @@ def test_the_settings_written_are_the_defaults_whatever_the_folder_it_runs_in(pi
 
 
 def kiosk_refusal(config: Path, data: Path) -> str:
-    """The line `balance-kiosk run` prints when it refuses `config`."""
+    """The message `balance-kiosk run` prints when it refuses `config`, without the
+    'balance-kiosk run:' before it (the installer's check is `balance-kiosk config`)."""
     done = run_cli("run", "--headless", "--simulate", "--config", config, "--data-dir", data)
     assert done.returncode == CONFIG_REFUSED, done.stderr
-    (line,) = [x for x in done.stderr.splitlines() if x.startswith("balance-kiosk")]
-    return line
+    (line,) = [x for x in done.stderr.splitlines() if x.startswith("balance-kiosk run: ")]
+    return line.removeprefix("balance-kiosk run: ")
 
 
 @pytest.mark.parametrize("settings", ["[safety]\nreach_mm = 9000\n", "[safety\nreach_mm = 500\n"])
@@ -526,6 +527,7 @@ CANNOT_RUN = {
     "ssh YOURNAME@kiosk.local": "typed on the other computer; the test plays that SSH session",
     "scp YOURNAME@kiosk.local:sessions.csv .": "typed on the other computer",
     "systemd-analyze security": "names the sandbox rating; tests/e2e/test_systemd_unit.py runs it",
+    "make pi-check": "run on a development machine: it follows these steps in arm64 roots",
 }
 # Commands whose status here is not 0, and why.
 STATUS_HERE = {
