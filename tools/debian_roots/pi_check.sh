@@ -121,7 +121,7 @@ main() {
     chmod 1777 "$SCRATCH"
     mkdir -p "$CACHE"
     : >"$REPORT"
-    say "make pi-check: $(${QEMU} --version | head -n 1), $(proot --version | grep -m1 -o 'v[0-9.]*' || true)" |
+    say "make pi-check: $(${QEMU} --version | head -n 1), proot $(proot --version | grep -o -m1 '[0-9]\+\.[0-9]\+\.[0-9]\+' || true)" |
         tee -a "$REPORT"
     local release failed=0 start=$SECONDS
     for release in "${RELEASES[@]}"; do
