@@ -22,14 +22,15 @@ HOST_PACKAGES=(debootstrap proot qemu-user-static)
 QEMU="$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)"
 REPORT="$CACHE/pi-check.txt"
 
-# The packages the README's step 5 installs (its `sudo apt-get install -y ...` line), but git:
+# The packages the README's step 5 installs (the `sudo apt-get install -y ...` line of its
+# shell block), but git:
 # the project is copied in, not cloned.
 readme_packages() {
     python3 - "$REPO/README.md" <<'EOF'
 import re, sys
 text = open(sys.argv[1], encoding="utf-8").read()
-start = text.index("## From a fresh Raspberry Pi OS Lite image")
-match = re.search(r"sudo apt-get install -y ((?:[^\n\\]|\\\n)+)", text[start:])
+start = text.index("**Install what the installer needs**")
+match = re.search(r"```sh\n(?:.*\n)*?\s*sudo apt-get install -y ((?:[^\n\\]|\\\n)+)", text[start:])
 words = match[1].replace("\\\n", " ").split()
 print(" ".join(w for w in words if w != "git"))
 EOF
