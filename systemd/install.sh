@@ -209,11 +209,15 @@ os_codename() {
 # older pip fetches one; on trixie (Python 3.13) and later the OS's own python3-lgpio is used
 # through a venv that sees the system's packages. Where the OS package is already installed
 # (Raspberry Pi OS has it on bookworm too), it is used whatever the release.
-# Sets SYSTEM_LGPIO=1 for the OS package, 0 for the wheel.
+# Where the OS has no python3-lgpio (plain Debian: only Raspberry Pi's archive has it), lgpio
+# is built from PyPI's source in its static mode (PYPI=1: the C library compiled in, so no
+# liblgpio-dev), which needs gcc, swig and python3-dev.
+# Sets SYSTEM_LGPIO=1 for the OS package, 0 for the wheel; STATIC_LGPIO=1 for the build.
 choose_pin_library() {
     local codename
     codename="$(os_codename)"
     SYSTEM_LGPIO=0
+    STATIC_LGPIO=0
     if [[ -f "$ROOT$SYSTEM_LGPIO_MODULE" ]]; then
         SYSTEM_LGPIO=1
         say "   The pin library lgpio: the system's python3-lgpio, already installed."
@@ -228,13 +232,18 @@ choose_pin_library() {
     SYSTEM_LGPIO=1
     say "   The pin library lgpio: the system's python3-lgpio ($codename has no lgpio wheel"
     say "   for its Python, and building one needs a compiler and Raspberry Pi's liblgpio-dev)."
-    if ! run apt-get install -y python3-lgpio; then
-        run apt-get update || true
-        run apt-get install -y python3-lgpio ||
-            die "apt-get could not install python3-lgpio, the pin library (see above)." \
-                "Raspberry Pi OS has it; check the network and /etc/apt/sources.list.d, then" \
-                "run this installer again."
+    # A Pi that has not run apt-get update lately may not find it at first.
+    if run apt-get install -y python3-lgpio ||
+        { run apt-get update && run apt-get install -y python3-lgpio; }; then
+        return
     fi
+    SYSTEM_LGPIO=0
+    STATIC_LGPIO=1
+    say "   No python3-lgpio in this system's archive (Raspberry Pi OS has it; plain Debian does"
+    say "   not): building lgpio from source with its C library compiled in."
+    run apt-get install -y gcc swig python3-dev ||
+        die "apt-get could not install the build tools for lgpio (see above)." \
+            "Check the network and /etc/apt/sources.list.d, then run this installer again."
 }
 
 # Whether the venv there was made with the system's packages visible ("true"/"false").
@@ -273,7 +282,10 @@ install_program() {
     local extras=pi
     ((LEGACY_GPIO)) && extras=pi,legacy-gpio
     say "   Installing from $SRC with the Raspberry Pi extras ($extras; a few minutes)."
-    if ! run "$ROOT$VENV/bin/python" -m pip install --upgrade "${SRC}[$extras]"; then
+    local build=()
+    ((STATIC_LGPIO)) && build=(env PYPI=1 "$ROOT$VENV/bin/python" -m pip install --no-binary lgpio)
+    ((STATIC_LGPIO)) || build=("$ROOT$VENV/bin/python" -m pip install)
+    if ! run "${build[@]}" --upgrade "${SRC}[$extras]"; then
         local why="Check the network, and run this again."
         ((LEGACY_GPIO)) && why="RPi.GPIO compiles: sudo apt-get install -y gcc python3-dev"
         die "pip could not install the kiosk (see its messages above)." "$why"

@@ -49,6 +49,8 @@ STUBS = {
     # The OS's packages: python3-lgpio "installs" the module where Debian puts it.
     "apt-get": STUB
     + """if [[ "$*" == "install -y python3-lgpio" ]]; then
+    # Plain Debian's archive (no python3-lgpio) when the test leaves this file.
+    [[ -e "$BALANCE_KIOSK_ROOT/../no-python3-lgpio" ]] && exit 100
     mkdir -p "$BALANCE_KIOSK_ROOT/usr/lib/python3/dist-packages"
     touch "$BALANCE_KIOSK_ROOT/usr/lib/python3/dist-packages/lgpio.py"
 fi
@@ -319,6 +321,26 @@ def test_on_trixie_lgpio_is_the_os_package_seen_through_the_venv(pi):
         ["venv-python", "-m", "pip", "install", "--upgrade", f"{REPO}[pi]"]
     ]
     assert "the system's python3-lgpio (trixie has no lgpio wheel" in result.stdout
+
+
+def test_on_plain_debian_trixie_lgpio_is_built_with_its_c_library_inside(pi):
+    os_release(pi, "trixie")
+    (pi.root.parent / "no-python3-lgpio").touch()
+    result = ok(pi.run())
+    assert pi.commands("apt-get") == [
+        ["apt-get", "install", "-y", "python3-lgpio"],
+        ["apt-get", "update"],
+        ["apt-get", "install", "-y", "python3-lgpio"],
+        ["apt-get", "install", "-y", "gcc", "swig", "python3-dev"],
+    ]
+    venv = str(pi.path("/opt/balance-kiosk/venv"))
+    assert pi.commands("python3") == [["python3", "-m", "venv", venv]]
+    # env PYPI=1 selects lgpio's static build (the C library compiled into the module).
+    assert pi.commands("venv-python") == [
+        ["venv-python", "-m", "pip", "install", "--no-binary", "lgpio", "--upgrade", f"{REPO}[pi]"]
+    ]
+    assert "running: env PYPI=1 " in result.stdout
+    assert "building lgpio from source" in result.stdout
 
 
 def test_on_bookworm_pip_fetches_the_lgpio_wheel_and_nothing_compiles(pi):
