@@ -11,11 +11,14 @@ CACHE="${BALANCE_KIOSK_ROOTS:-$REPO/.cache}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # Where the project sits inside a root (copied there fresh for each run).
 SRC_IN_ROOT=/src
-# pip's configuration and the local package indexes, visible inside every root, and the
-# certificate bundle pip is told to trust ($PIP_CERT): this machine's, which may hold a CA of
-# its own for the way out to the package index.
-PIP_PATHS=(/etc/pip.conf /etc/xdg/pip /opt/pypi /opt/pypi-more /opt/wheels)
-[[ -n "${PIP_CERT:-}" && -f "${PIP_CERT}" ]] && PIP_PATHS+=("$PIP_CERT")
+# The local package indexes, visible inside every root. proot's binds are writable, so only
+# folders that nothing in a root writes are bound; pip's configuration files and the
+# certificate bundle pip is told to trust ($PIP_CERT: this machine's, which may hold a CA of its
+# own for the way out to the package index) are copied in instead (share_pip_config): a
+# package's script in the root (update-ca-certificates) must never rewrite the host's files.
+PIP_PATHS=(/opt/pypi /opt/pypi-more /opt/wheels)
+PIP_FILES=(/etc/pip.conf /etc/xdg/pip)
+CA_IN_ROOT=/etc/ssl/balance-kiosk-host-ca.crt
 
 say() { printf '%s\n' "$*"; }
 die() {
@@ -62,12 +65,32 @@ copy_project() {
     chmod 0755 "$dest"
 }
 
-# The variables a run inside a root gets: pip's, the locale, and nothing of the host's session.
+# Copies of pip's configuration and certificate bundle into the root at $1.
+share_pip_config() {
+    local path
+    for path in "${PIP_FILES[@]}"; do
+        [[ -e "$path" ]] || continue
+        rm -rf "$1$path"
+        mkdir -p "$1$(dirname "$path")"
+        cp -rL "$path" "$1$path"
+    done
+    if [[ -n "${PIP_CERT:-}" && -f "$PIP_CERT" ]]; then
+        cp -L "$PIP_CERT" "$1$CA_IN_ROOT"
+    fi
+}
+
+# The variables a run inside a root gets: pip's (its certificates the copy in the root), the
+# locale, and nothing of the host's session.
 root_env() {
     local name
     printf '%s\n' PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         HOME=/root LANG=C.UTF-8 TERM=dumb
-    for name in $(compgen -v PIP_); do printf '%s=%s\n' "$name" "${!name}"; done
+    for name in $(compgen -v PIP_); do
+        [[ "$name" == PIP_CERT ]] && continue
+        printf '%s=%s\n' "$name" "${!name}"
+    done
+    [[ -n "${PIP_CERT:-}" && -f "$PIP_CERT" ]] && printf 'PIP_CERT=%s\n' "$CA_IN_ROOT"
+    return 0
 }
 
 # Whether the root at $1 was finished for the package list $2 (a stamp written at the end).

@@ -40,8 +40,9 @@ EOF
 in_root() {
     local binds=(-b /dev -b /proc -b /sys -b "$SCRATCH:/tmp") path
     for path in "${PIP_PATHS[@]}"; do
-        [[ -e "$path" ]] && binds+=(-b "$path")
+        [[ -d "$path" ]] && binds+=(-b "$path")
     done
+    share_pip_config "$ROOT"
     rm -f "$ROOT/etc/resolv.conf"
     cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
     mapfile -t environment < <(root_env)
