@@ -32,7 +32,8 @@ names = []
 for package in (kiosk, hardware, media):
     names.append(package.__name__)
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-        names.append(info.name)
+        if not info.name.endswith(".__main__"):  # runs the command line when imported
+            names.append(info.name)
 for name in names:
     importlib.import_module(name)
 import lgpio, gpiod, gpiozero
