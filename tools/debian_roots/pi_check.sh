@@ -105,14 +105,25 @@ check_release() {
     packages="$(readme_packages)"
     readme_step apt "README step 5: apt-get install $packages" \
         sh -c "apt-get update -qq && apt-get install -y -q $packages" || return 1
-    readme_step install "README step 7: install.sh --skip-i2c-check --no-start" \
-        bash "$SRC_IN_ROOT/systemd/install.sh" --skip-i2c-check --no-start || return 1
+    local failed=0
+    if ! readme_step install "README step 7: install.sh --skip-i2c-check --no-start" \
+        bash "$SRC_IN_ROOT/systemd/install.sh" --skip-i2c-check --no-start; then
+        # On plain Debian trixie lgpio must compile, and gcc cannot run its cc1 under proot
+        # 5.1 (statx and faccessat2 pass untranslated, so gcc never finds cc1). Check the rest
+        # without lgpio: the imports line then fails on it, as it should.
+        failed=1
+        [[ -x "$ROOT/opt/balance-kiosk/venv/bin/python" ]] || return 1
+        readme_step install-rest "the program and gpiod without lgpio, to check the rest" \
+            /opt/balance-kiosk/venv/bin/python -m pip install "$SRC_IN_ROOT" "gpiod>=2.2.2,<3" ||
+            return 1
+    fi
     readme_step pytest "pytest into the kiosk's venv, for the unit tests" \
         /opt/balance-kiosk/venv/bin/python -m pip install -q "pytest>=8,<10" || return 1
     local status=0
+    set -o pipefail
     in_root /opt/balance-kiosk/venv/bin/python "$SRC_IN_ROOT/tools/debian_roots/pi_checks.py" \
         --label "$RELEASE" | tee -a "$REPORT" || status=$?
-    return "$status"
+    ((status == 0 && failed == 0))
 }
 
 main() {
