@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import against_mpv
 from kiosk.service.process_stats import peak_rss_mb
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # before pygame is first imported
@@ -69,6 +70,7 @@ def run(path: str | Path | None = None, seconds: float = PLAY_SECONDS, repeats: 
         f"  the floor's work in real time costs {paced_ms / floor_ms:.2f}x the floor before "
         f"anything is drawn or heard, and {shown_ms / floor_ms:.2f}x once drawn"
     )
+    against_mpv.run(video, seconds, repeats)
 
 
 def _measurement_commands(video: Path, seconds: float) -> dict[str, list[str]]:
@@ -263,7 +265,7 @@ def measure_floor(path: str, seconds: float, mode: str) -> dict:
     """
     import av
 
-    from kiosk.player.player import decode_threads
+    from kiosk.player.decoders import decode_threads
 
     converter = FrameConverter(path, mode)
     started = time.process_time()
@@ -354,5 +356,11 @@ MODES = ("--floor", "--defaults", "--real-time", "--bursts", "--shown")
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] in MODES:
         print(json.dumps(measure_floor(sys.argv[2], float(sys.argv[3]), sys.argv[1][2:])))
+    elif len(sys.argv) >= 2 and sys.argv[1] == "--against-mpv":
+        # Only the comparison with mpv: [FILE [SECONDS [ROUNDS]]].
+        arguments = sys.argv[2:]
+        video = Path(arguments[0]) if arguments else _default_video()
+        seconds = float(arguments[1]) if len(arguments) > 1 else PLAY_SECONDS
+        against_mpv.run(video, seconds, int(arguments[2]) if len(arguments) > 2 else 3)
     else:
         run(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -13,6 +13,8 @@ import random
 import statistics
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from gpiozero.pins.mock import MockFactory, MockPin
 
@@ -53,14 +55,23 @@ def _wait(predicate, limit_s: float = 3.0) -> bool:
     return False
 
 
-def measure(crossings: int, *, load: bool, seed: int = 7) -> dict[str, list[float]]:
+def measure(
+    crossings: int,
+    *,
+    load: bool,
+    seed: int = 7,
+    settings: Settings | None = None,
+    attach: Callable[[Any], Callable[[], None]] | None = None,
+) -> dict[str, list[float]]:
     """The safety part as the kiosk builds it (kiosk/bootstrap.py), on mock pins that time
-    their edges and a walker without noise."""
+    their edges and a walker without noise. `attach(parts)` wires more listeners in (the
+    broker's link, for bench_mqtt) and returns what undoes it."""
     walker = FixedWalker(450.0)
     factory = MockFactory(pin_class=EdgeTimingPin)
     parts = bootstrap.build_safety(
-        Settings(), simulate=True, walker=walker, noise_mm=0.0, pin_factory=factory
+        settings or Settings(), simulate=True, walker=walker, noise_mm=0.0, pin_factory=factory
     )
+    detach = attach(parts) if attach is not None else None
     monitor, buzzer = parts.monitor, parts.buzzer
     alarm_times: list[float] = []
     monitor.add_listener(
@@ -73,27 +84,41 @@ def measure(crossings: int, *, load: bool, seed: int = 7) -> dict[str, list[floa
         loader.start()
     monitor.start()
     rng = random.Random(seed)
-    totals, conditions, signals = [], [], []
+    timings: dict[str, list[float]] = {"total": [], "condition": [], "signal": []}
     try:
         _wait(lambda: monitor.status.distance_mm is not None)
         for _ in range(crossings):
-            walker.move_to(450.0)
-            _wait(lambda: not buzzer.active and not pin.state)
-            time.sleep(rng.uniform(0.10, 0.20))
-            rises_before, alarms_before = len(pin.rises), len(alarm_times)
-            switched = time.monotonic()
-            walker.move_to(720.0)
-            if not _wait(lambda n=rises_before: len(pin.rises) > n):
-                raise RuntimeError("the buzzer did not sound within 3 s")
-            _wait(lambda n=alarms_before: len(alarm_times) > n)
-            rise = pin.rises[rises_before]
-            totals.append(rise - switched)
-            conditions.append(alarm_times[alarms_before] - switched)
-            signals.append(rise - alarm_times[alarms_before])
+            _cross_once(walker, buzzer, pin, alarm_times, rng, timings)
     finally:
         stop.set()
+        if detach is not None:
+            detach()
         parts.close()
-    return {"total": totals, "condition": conditions, "signal": signals}
+    return timings
+
+
+def _cross_once(
+    walker: FixedWalker,
+    buzzer: Any,
+    pin: EdgeTimingPin,
+    alarm_times: list[float],
+    rng: random.Random,
+    timings: dict[str, list[float]],
+) -> None:
+    """Back within reach, a random wait, then out of reach: time the pin's rise."""
+    walker.move_to(450.0)
+    _wait(lambda: not buzzer.active and not pin.state)
+    time.sleep(rng.uniform(0.10, 0.20))
+    rises_before, alarms_before = len(pin.rises), len(alarm_times)
+    switched = time.monotonic()
+    walker.move_to(720.0)
+    if not _wait(lambda: len(pin.rises) > rises_before):
+        raise RuntimeError("the buzzer did not sound within 3 s")
+    _wait(lambda: len(alarm_times) > alarms_before)
+    rise = pin.rises[rises_before]
+    timings["total"].append(rise - switched)
+    timings["condition"].append(alarm_times[alarms_before] - switched)
+    timings["signal"].append(rise - alarm_times[alarms_before])
 
 
 def _summary(values: list[float]) -> str:

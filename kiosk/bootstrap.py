@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,9 @@ from hardware.pins import mock_pin_factory, output_line
 from hardware.tof_sensor import TofSensor, adafruit_driver
 from kiosk.access.pin_lock import PinLock
 from kiosk.link.escalation import Escalation
+from kiosk.link.feed import KioskFeed
+from kiosk.link.mqtt import LinkConfig, LinkSetupError, MqttLink
+from kiosk.link.outbox import Outbox
 from kiosk.log.export import export_to_usb
 from kiosk.log.store import SessionStore
 from kiosk.paths import DataFolder
@@ -38,6 +42,8 @@ from kiosk.safety.monitor import SafetyConfig, SafetyMonitor, SelfTestResult
 from kiosk.screens.app import KioskApp
 from kiosk.screens.caregiver import CaregiverArea, CaregiverTools
 from kiosk.screens.display import Rotation, open_display, open_speakers
+from kiosk.service.clock_keeper import ClockKeeper
+from kiosk.service.wall_clock import LogClock, clock_words
 from kiosk.settings import LiveSettings
 from kiosk.sim.panel import HEIGHT as PANEL_HEIGHT
 from kiosk.sim.panel import NullSimulator, SimulatorPanel
@@ -49,6 +55,7 @@ from kiosk.walk.recorder import SessionRecorder
 from kiosk.walk.restart import recent_cut_short_walk
 from kiosk.walk.session import WalkSession
 from kiosk.walk.walkers import WalkerChoice
+from kiosk.web.address import dashboard_url
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +302,8 @@ class Kiosk:
     walk: WalkSession
     app: KioskApp
     runner: ScriptRunner | None = None
+    link: MqttLink | None = None  # the broker's link; None unless mqtt.host is set
+    clock_keeper: ClockKeeper | None = None  # corrects the log's times when the clock is set
     _walk_ended: bool = False
 
     def end_walk(self) -> None:
@@ -308,8 +317,25 @@ class Kiosk:
 
     def close(self) -> None:
         self.end_walk()
+        self.stop_link()
+        if self.clock_keeper is not None:
+            self.clock_keeper.stop()
         self.store.close()
         pygame.quit()
+
+    def stop_link(self) -> None:
+        """Say "offline" to the broker and disconnect; after the walk's end was queued."""
+        if self.link is not None:
+            self.link.stop()
+            self.link = None
+
+
+def clinician_reports(store: SessionStore, today: date) -> list:
+    """The USB export's PDF reports. reportlab is loaded on the first export, not at start:
+    it takes seconds on a Pi, and most days nobody exports."""
+    from kiosk.report.usb import reports_for_usb
+
+    return reports_for_usb(store, today)
 
 
 def build_kiosk(
@@ -322,30 +348,25 @@ def build_kiosk(
     display: pygame.Surface | None = None,
     make_player: Callable[[Routine], Any] = RoutinePlayer.from_routine,
     clock: Callable[[], float] = time.monotonic,
+    wall_clock: LogClock | None = None,
 ) -> Kiosk:
     """The whole kiosk, ready for `serve`. Raises KioskBuildError when the sensor or the
-    buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...)."""
+    buzzer cannot be set up (a pin in use, no pin library, Blinka not set up...).
+
+    Without a `store` the log is opened here on a `LogClock` (the real wall clock unless
+    `wall_clock` is given) and kept right by a ClockKeeper."""
     safety = safety or _safety_or_say_why(settings, flags)
     keep_rule_in_step(settings, safety)
-    store = store or SessionStore.open(data.create().sessions_db)
+    if store is None:
+        wall_clock = wall_clock or LogClock()
+        store = SessionStore.open(data.create().sessions_db, clock=wall_clock.now)
     pin = PinLock(data.caregiver_pin)
     if flags.script and not pin.has_pin:
         pin.set_pin(SCRIPT_PIN)
-    walk, flow = _build_walk(settings, safety, store, make_player, clock, data)
+    walk, flow = _build_walk(settings, safety, store, make_player, clock, data, wall_clock)
     show_panel = safety.simulation is not None and flags.windowed and not flags.headless
     display, rotation = _open_screen(settings, flags, display, show_panel)
-    tools = CaregiverTools(
-        pin=pin,
-        monitor=safety.monitor,
-        buzzer=safety.buzzer,
-        store=store,
-        settings=settings,
-        walk=flow,
-        export_to_usb=functools.partial(export_to_usb, store),
-        clock=clock,
-        routine_problem=lambda: walk.routine_problem,
-        escalation=safety.escalation,
-    )
+    tools = _caregiver_tools(settings, data, safety, store, pin, flow, walk, clock, wall_clock)
     app = KioskApp(
         display=display,
         rotation=rotation,
@@ -359,7 +380,44 @@ def build_kiosk(
         escalation=safety.escalation,
         clock=clock,
     )
-    return _finish_wiring(settings, data, safety, store, pin, flow, walk, app, flags, clock)
+    kiosk = _finish_wiring(settings, data, safety, store, pin, flow, walk, app, flags, clock)
+    if wall_clock is not None:
+        kiosk.clock_keeper = ClockKeeper(wall_clock, store).start()
+    return kiosk
+
+
+def _caregiver_tools(
+    settings: LiveSettings,
+    data: DataFolder,
+    safety: SafetyParts,
+    store: SessionStore,
+    pin: PinLock,
+    flow: KioskFlow,
+    walk: WalkSession,
+    clock: Callable[[], float],
+    wall_clock: LogClock | None,
+) -> CaregiverTools:
+    return CaregiverTools(
+        pin=pin,
+        monitor=safety.monitor,
+        buzzer=safety.buzzer,
+        store=store,
+        settings=settings,
+        walk=flow,
+        export_to_usb=functools.partial(export_to_usb, store, reports=clinician_reports),
+        clock=clock,
+        routine_problem=lambda: walk.routine_problem,
+        escalation=safety.escalation,
+        clock_problem=lambda: _clock_problem(wall_clock),
+        web_password=data.web_password,
+        web_certificate=data.web_certificate,
+    )
+
+
+def _clock_problem(wall_clock: LogClock | None) -> str | None:
+    if wall_clock is None or wall_clock.synchronised is not False:
+        return None
+    return f"The date may be wrong: {clock_words(False)}."
 
 
 def _safety_or_say_why(settings: LiveSettings, flags: KioskFlags) -> SafetyParts:
@@ -388,10 +446,49 @@ def _finish_wiring(
     safety.monitor.add_listener(walk.recorder.on_safety)
     safety.monitor.add_reading_listener(walk.recorder.on_reading)
     safety.escalation.add_listener(walk.recorder.on_call)
+    link = build_link(settings.current, store, safety, walk.recorder)
     runner = _script_runner(flags, safety.simulation, clock)
     if runner is not None:
         app.hooks.append(runner)
-    return Kiosk(settings, data, safety, store, pin, flow, walk, app, runner)
+    return Kiosk(settings, data, safety, store, pin, flow, walk, app, runner, link)
+
+
+def build_link(
+    settings: Mapping[str, Any],
+    store: SessionStore,
+    safety: SafetyParts,
+    recorder: SessionRecorder,
+    *,
+    client: Any = None,
+) -> MqttLink | None:
+    """The broker's link, started (it connects in the background), fed by the safety loop,
+    the call-for-help watch and the session; None when mqtt.host is empty, or when its
+    settings cannot be used (said in the log: the kiosk runs without it)."""
+    if not settings["mqtt.host"]:
+        return None
+    try:
+        config = LinkConfig.from_settings(settings)
+        outbox = Outbox(store)
+        link = MqttLink(config, outbox, on_acknowledge=safety.escalation.acknowledge, client=client)
+    except LinkSetupError as error:
+        log.error("the broker link is off: %s", error)
+        return None
+    feed = KioskFeed(
+        link,
+        store,
+        safety.monitor,
+        safety.escalation,
+        name=config.name,
+        web_url=dashboard_url,
+    )
+    link.state_source = feed.state
+    # After the screens and the log: the alarm and the screen never wait for the broker.
+    safety.monitor.add_listener(feed.on_safety)
+    safety.monitor.add_reading_listener(feed.on_reading)
+    safety.escalation.add_listener(feed.on_call)
+    recorder.add_session_listener(feed.on_session)
+    link.start()
+    return link
 
 
 def _build_walk(
@@ -401,8 +498,12 @@ def _build_walk(
     make_player: Callable[[Routine], Any],
     clock: Callable[[], float],
     data: DataFolder,
+    wall_clock: LogClock | None,
 ) -> tuple[WalkSession, KioskFlow]:
-    recorder = SessionRecorder(store, clock=clock)
+    clock_set = (lambda: wall_clock.synchronised) if wall_clock else (lambda: True)
+    recorder = SessionRecorder(
+        store, clock=clock, in_force=lambda: safety.monitor.config, wall_clock_set=clock_set
+    )
     routine, problem = load_routine_or_say_why(settings["routine.name"])
     walk = WalkSession(
         monitor=safety.monitor,

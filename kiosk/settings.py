@@ -8,6 +8,7 @@ the value and what is allowed.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import logging
 import os
 import re
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from kiosk.paths import write_owner_only
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +266,64 @@ SCHEMA: tuple[Setting, ...] = (
         "closed while all is well and opens on a call, a crash, a power cut or a stop; "
         "'normally_open': it closes on a call only.",
     ),
+    Setting(
+        "mqtt.host",
+        "",
+        help="The MQTT broker's host name or address (Home Assistant's Mosquitto add-on, or a "
+        "facility's broker); empty: the kiosk does not talk to a broker.",
+    ),
+    Setting(
+        "mqtt.port",
+        1883,
+        minimum=1,
+        maximum=65535,
+        help="The broker's port: 1883 without TLS, usually 8883 with it.",
+    ),
+    Setting(
+        "mqtt.username",
+        "",
+        help="The user name the kiosk logs in to the broker with; empty: no login.",
+    ),
+    Setting(
+        "mqtt.password_file",
+        "",
+        help="The full path of a file holding only the broker password, readable by the "
+        "kiosk's user alone (chmod 600). The password itself never goes in this file.",
+    ),
+    Setting(
+        "mqtt.tls",
+        False,
+        help="Talk to the broker over TLS (encrypted, the broker's certificate checked).",
+    ),
+    Setting(
+        "mqtt.ca_file",
+        "",
+        help="The full path of the certificate authority that signed the broker's "
+        "certificate, with mqtt.tls = true; empty: the system's authorities.",
+    ),
+    Setting(
+        "mqtt.topic_prefix",
+        "balance-kiosk",
+        help="The first level of the kiosk's topics: PREFIX/KIOSK-ID/state, /event, ...",
+    ),
+    Setting(
+        "mqtt.discovery_prefix",
+        "homeassistant",
+        help="Home Assistant's discovery prefix (its MQTT integration's setting; "
+        "'homeassistant' unless changed there).",
+    ),
+    Setting(
+        "kiosk.id",
+        "",
+        help="This kiosk's ID in the broker's topics: lower-case letters, digits and '-', "
+        "for example 'hall-2'; empty: one derived from /etc/machine-id, the same at every start.",
+    ),
+    Setting(
+        "kiosk.name",
+        "Balance kiosk",
+        help="This kiosk's name for people, as Home Assistant shows it, for example "
+        "'Balance kiosk, 2nd floor'.",
+    ),
 )
 
 _BY_KEY = {s.key: s for s in SCHEMA}
@@ -305,6 +366,12 @@ class Settings(Mapping[str, Any]):
 
 
 def _unknown_key(key: str, source: str) -> str:
+    if key == "mqtt.password":
+        return (
+            f"{source}: mqtt.password is not a setting: the broker password is never kept in "
+            "the config file. Put it alone in a file only the kiosk's user can read "
+            "(chmod 600), and set mqtt.password_file to that file's full path."
+        )
     close = difflib.get_close_matches(key, list(_BY_KEY), n=1)
     hint = f" Did you mean {close[0]}?" if close else ""
     return f"{source}: unknown setting {key!r}.{hint} Known settings are listed in the README."
@@ -325,8 +392,68 @@ def _check_pins(values: Mapping[str, Any], source: str) -> None:
         )
 
 
+KIOSK_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+MAX_NAME_CHARS = 60
+HOST = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _check_link(values: Mapping[str, Any], source: str) -> None:
+    """The broker's settings: each refusal says what is wrong and what to write instead."""
+    kiosk_id = values["kiosk.id"]
+    if kiosk_id and not KIOSK_ID.fullmatch(kiosk_id):
+        raise ConfigError(
+            f'{source}: kiosk.id = "{kiosk_id}" cannot be used in topics; use lower-case '
+            "letters, digits and '-' (not first or last), at most 63, for example "
+            '"hall-2"; or "" to derive one from this machine.'
+        )
+    name = values["kiosk.name"]
+    if not name.strip() or len(name) > MAX_NAME_CHARS or not name.isprintable():
+        raise ConfigError(
+            f'{source}: kiosk.name = "{name}" is not a name people can read; use 1 to '
+            f'{MAX_NAME_CHARS} printable characters, for example "Balance kiosk, 2nd floor".'
+        )
+    host = values["mqtt.host"]
+    if host and not (HOST.fullmatch(host) or _is_ipv6(host)):
+        raise ConfigError(
+            f'{source}: mqtt.host = "{host}" is not a host name or address; give the name '
+            'or address alone, for example "homeassistant.local" (no mqtt://, no port: '
+            "the port goes in mqtt.port)."
+        )
+    for key in ("mqtt.topic_prefix", "mqtt.discovery_prefix"):
+        _check_prefix(key, values[key], source)
+    for key in ("mqtt.password_file", "mqtt.ca_file"):
+        path = values[key]
+        if path and not Path(path).is_absolute():
+            raise ConfigError(
+                f'{source}: {key} = "{path}" is not a full path; give the path from the root, '
+                'for example "/etc/balance-kiosk/mqtt-password".'
+            )
+    if values["mqtt.ca_file"] and not values["mqtt.tls"]:
+        raise ConfigError(
+            f"{source}: mqtt.ca_file is set but mqtt.tls = false, so it would not be used; "
+            "set mqtt.tls = true, or delete the mqtt.ca_file line."
+        )
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).version == 6
+    except ValueError:
+        return False
+
+
+def _check_prefix(key: str, prefix: str, source: str) -> None:
+    if prefix and not re.search(r"[+#\s]", prefix) and prefix.strip("/") == prefix:
+        return
+    raise ConfigError(
+        f'{source}: {key} = "{prefix}" cannot start a topic; use letters, digits, "-" or "_" '
+        'with no "+", "#", spaces, or "/" at either end, for example "balance-kiosk".'
+    )
+
+
 def _check_together(values: Mapping[str, Any], source: str) -> None:
     _check_pins(values, source)
+    _check_link(values, source)
     xshut, buzzer = values["sensor.xshut_pin"], values["buzzer.pin"]
     if xshut in (2, 3) or xshut == buzzer:
         used = "the sensor's I2C lines (GPIO 2 and 3)" if xshut in (2, 3) else "buzzer.pin"
@@ -377,9 +504,7 @@ def save_override(overrides: Path, settings: Settings, key: str, value: Any) -> 
         lines.append(f"[{table}]")
         lines += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
         lines.append("")
-    temporary = overrides.with_suffix(".tmp")
-    temporary.write_text("\n".join(lines), encoding="utf-8")
-    os.replace(temporary, overrides)
+    write_owner_only(overrides, "\n".join(lines))
     return updated
 
 

@@ -7,21 +7,16 @@ pygame's own font. Sizes are line heights in pixels, so "32 px text" means what 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import pygame
-import pygame.freetype
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+from kiosk.font_files import BOLD, REGULAR, find_font
 
 
 def font_path(bold: bool = False) -> str | None:
     """The typeface's file, or None for pygame's own font."""
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for folder in FONT_DIRS:
-        if (folder / name).exists():
-            return str(folder / name)
-    return None
+    found = find_font(BOLD if bold else REGULAR)
+    return str(found) if found else None
 
 
 def font(size: int, bold: bool = False) -> pygame.font.Font:
@@ -42,16 +37,3 @@ def _font(size: int, bold: bool) -> pygame.font.Font:
         points += 1
         candidate = pygame.font.Font(path, points)
     return candidate
-
-
-def undrawable(text: str) -> list[str]:
-    """The characters of `text` the typeface has no picture for (they would show as boxes)."""
-    metrics = _glyph_font().get_metrics(text)
-    return [c for c, m in zip(text, metrics, strict=False) if m is None and not c.isspace()]
-
-
-@cache
-def _glyph_font() -> pygame.freetype.Font:
-    # pygame.freetype says which glyphs are missing (pygame.font draws a box for them).
-    pygame.freetype.init()
-    return pygame.freetype.Font(font_path(), 32)

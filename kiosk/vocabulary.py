@@ -24,6 +24,8 @@ class EventKind(StrEnum):
     HELP_REQUESTED = "help_requested"  # the walker tapped "Call for help" (and confirmed)
     ESCALATED = "escalated"  # help was called: nurse call, broker, screen
     ACKNOWLEDGED = "acknowledged"  # a caregiver answered the call
+    CLOCK_UNSET = "clock_unset"  # started before the wall clock was synchronised
+    CLOCK_CORRECTED = "clock_corrected"  # the clock was set later: the session's times moved
 
 
 class Ending(StrEnum):
@@ -53,6 +55,8 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.HELP_REQUESTED: "help requested by the walker",
     EventKind.ESCALATED: "help called",
     EventKind.ACKNOWLEDGED: "call answered by a caregiver",
+    EventKind.CLOCK_UNSET: "time not confirmed: the clock was not set",
+    EventKind.CLOCK_CORRECTED: "clock set: the session's times corrected",
 }
 
 ENDING_LABELS: dict[Ending, str] = {

@@ -7,6 +7,9 @@
 #   sudo systemd/install.sh --uninstall      remove the service, the program, its command and
 #                                            the user; keep the session logs and the settings
 #   systemd/install.sh --dry-run             say what would be done, change nothing
+#   sudo systemd/install.sh --web            also the caregivers' dashboard (port 8080)
+#   sudo systemd/install.sh --web-tls        the same over HTTPS (port 8443), with a
+#                                            self-signed certificate made now
 #
 # Running it again is safe: each step checks what is already there.
 #
@@ -33,6 +36,9 @@ CACHE_DIR=/var/cache/balance-kiosk
 CONFIG_DIR=/etc/balance-kiosk
 CONFIG="$CONFIG_DIR/config.toml"
 UNIT="/etc/systemd/system/$SERVICE"
+WEB_SERVICE=balance-kiosk-web.service
+WEB_UNIT="/etc/systemd/system/$WEB_SERVICE"
+WEB_ENV="$CONFIG_DIR/web.env"
 # balance-kiosk on the PATH, for SSH: the program, as the kiosk's user (systemd/balance-kiosk.sh).
 COMMAND=/usr/local/bin/balance-kiosk
 # Debian's python3-lgpio (Raspberry Pi OS's too): the sign that it is installed.
@@ -42,6 +48,8 @@ WANTED_GROUPS=(video render input gpio i2c audio)
 
 SKIP_I2C_CHECK=0
 LEGACY_GPIO=0
+WEB=0
+WEB_TLS=0
 START=1
 UNINSTALL=0
 DRY_RUN=0
@@ -49,11 +57,14 @@ STEP=0
 
 usage() {
     cat <<'EOF'
-Usage: sudo systemd/install.sh [--no-start] [--skip-i2c-check] [--legacy-gpio] [--dry-run]
+Usage: sudo systemd/install.sh [--web | --web-tls] [--no-start] [--skip-i2c-check] [--legacy-gpio]
+                               [--dry-run]
        sudo systemd/install.sh --uninstall [--dry-run]
 
 Installs the balance kiosk as a systemd service that starts at boot.
 
+  --web             also install the caregivers' dashboard (balance-kiosk-web, port 8080)
+  --web-tls         the dashboard over HTTPS (port 8443) with a self-signed certificate
   --no-start        install, but start the kiosk only at the next boot
   --skip-i2c-check  install even though I2C is off (a bench set-up without the sensor)
   --legacy-gpio     also install RPi.GPIO, a fallback pin library for OS images older than
@@ -97,6 +108,11 @@ parse_args() {
     while (($#)); do
         case "$1" in
             --no-start) START=0 ;;
+            --web) WEB=1 ;;
+            --web-tls)
+                WEB=1
+                WEB_TLS=1
+                ;;
             --skip-i2c-check) SKIP_I2C_CHECK=1 ;;
             --legacy-gpio) LEGACY_GPIO=1 ;;
             --uninstall) UNINSTALL=1 ;;
@@ -469,6 +485,55 @@ enable_service() {
     fi
 }
 
+# --- the dashboard (--web) -------------------------------------------------------------------
+
+install_web() {
+    step "The caregivers' dashboard ($WEB_SERVICE)"
+    copy_file "$SRC/systemd/$WEB_SERVICE" "$ROOT$WEB_UNIT" 0644
+    local options="--port 8080"
+    ((WEB_TLS)) && options="--port 8443 --tls"
+    if [[ -e "$ROOT$WEB_ENV" ]]; then
+        say "   Keeping its options in $WEB_ENV: $(grep -E '^WEB_OPTIONS=' "$ROOT$WEB_ENV" || true)"
+    elif ((DRY_RUN)); then
+        say "   would write $WEB_ENV with WEB_OPTIONS=$options"
+    else
+        mkdir -p "$(dirname "$ROOT$WEB_ENV")"
+        printf '# Options of balance-kiosk web (see: balance-kiosk web --help).\nWEB_OPTIONS=%s\n' \
+            "$options" >"$ROOT$WEB_ENV"
+        chmod 0644 "$ROOT$WEB_ENV"
+        say "   Wrote $WEB_ENV: WEB_OPTIONS=$options"
+    fi
+    if ((WEB_TLS)); then
+        say "   Its TLS certificate (kept in $STATE_DIR):"
+        run "$ROOT$VENV/bin/balance-kiosk" web certificate --data-dir "$ROOT$STATE_DIR"
+    fi
+    run systemctl daemon-reload
+    run systemctl enable "$WEB_SERVICE"
+    if ((START)); then
+        run systemctl restart "$WEB_SERVICE"
+    fi
+    say "   Choose its password (once; again to reset it): balance-kiosk web set-password"
+    say "   Then open http://$(hostname 2>/dev/null || echo kiosk).local:8080/ on a phone or computer"
+    ((WEB_TLS)) && say "   (with --web-tls: https://...:8443/, and compare the fingerprint above)."
+    return 0
+}
+
+# Copies a file into place with a mode, saying whether it changed.
+copy_file() {
+    local source="$1" dest="$2" mode="$3"
+    if ((DRY_RUN)); then
+        say "   would copy $source to ${dest#"$ROOT"}"
+        return
+    fi
+    mkdir -p "$(dirname "$dest")"
+    if [[ -f "$dest" ]] && cmp -s "$source" "$dest"; then
+        say "   ${dest#"$ROOT"} is up to date."
+    else
+        install -m "$mode" "$source" "$dest"
+        say "   Wrote ${dest#"$ROOT"}."
+    fi
+}
+
 install_all() {
     say "Installing the balance kiosk from $SRC"
     check_i2c
@@ -481,6 +546,7 @@ install_all() {
     install_unit
     disable_console_blanking
     enable_service
+    ((WEB)) && install_web
     say ""
     say "Done."
     say "   Settings:      $CONFIG"
@@ -509,6 +575,18 @@ uninstall_all() {
         run systemctl reset-failed "$SERVICE" 2>/dev/null || true
     else
         say "   The service is not installed."
+    fi
+
+    if [[ -e "$ROOT$WEB_UNIT" ]]; then
+        step "Stopping the dashboard and removing it from the boot"
+        run systemctl disable --now "$WEB_SERVICE" || warn "systemctl could not stop it; going on."
+        if ((DRY_RUN)); then
+            say "   would delete $WEB_UNIT"
+        else
+            rm -f "$ROOT$WEB_UNIT"
+            say "   Deleted $WEB_UNIT."
+        fi
+        run systemctl daemon-reload
     fi
 
     step "Removing the program ($APP_DIR), its command ($COMMAND) and the cache ($CACHE_DIR)"

@@ -65,3 +65,45 @@ def make_kiosk(tmp_path):
     yield build
     for harness in made:
         harness.close()
+
+
+@pytest.fixture
+def make_broker(tmp_path):
+    """Start mosquitto brokers for a test (fakes.Broker); each is stopped after it."""
+    from fakes import Broker, find_mosquitto
+
+    if find_mosquitto() is None:
+        pytest.skip("mosquitto is not installed: sudo apt-get install mosquitto mosquitto-clients")
+    started = []
+
+    def start(**options):
+        broker = Broker(tmp_path / f"broker-{len(started)}", **options).start()
+        started.append(broker)
+        return broker
+
+    yield start
+    for broker in started:
+        broker.close()
+
+
+@pytest.fixture
+def broker(make_broker):
+    """A mosquitto on 127.0.0.1 for this test, anonymous, no TLS."""
+    return make_broker()
+
+
+@pytest.fixture
+def subscribe():
+    """Real subscribers (fakes.Subscriber), disconnected after the test."""
+    from fakes import Subscriber
+
+    made = []
+
+    def make(broker, *topics, **options):
+        subscriber = Subscriber(broker, topics or ("#",), **options)
+        made.append(subscriber)
+        return subscriber
+
+    yield make
+    for subscriber in made:
+        subscriber.close()

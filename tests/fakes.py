@@ -6,17 +6,20 @@ process boundary); the kiosk itself is always built by kiosk/bootstrap.py.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import select
 import shlex
 import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ from kiosk import bootstrap
 from kiosk.access.pin_lock import PinLock
 from kiosk.paths import DataFolder
 from kiosk.player.player import RoutinePlayer
+from kiosk.service.wall_clock import LogClock
 from kiosk.settings import LiveSettings, Settings
 from kiosk.walk.flow import Screen
 
@@ -168,6 +172,142 @@ def run_python_with_mounts(
     )
 
 
+# -- a data folder on a card that has turned read-only ---------------------------------------
+
+
+@contextlib.contextmanager
+def read_only_data_folder(source: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """A copy of the data folder `source` as a card that has turned read-only shows it: the
+    folder 0500 and its files 0400, as the tester set them. Yields the folder and the keyword
+    arguments for run_cli that give the command a temporary folder of its own (TMPDIR), which
+    the test can look into.
+
+    chmod binds nobody when the tests run as root, so as root the copy is also bind-mounted
+    read-only (a read-only file system, as the card itself becomes); where that is not
+    permitted the test is skipped, saying why. Either way the helper first checks that a
+    process like the command's really cannot write in the folder.
+    """
+    base = Path(tempfile.mkdtemp(prefix="balance-kiosk-read-only-"))
+    folder, scratch = base / "data", base / "tmp"
+    shutil.copytree(source, folder)
+    scratch.mkdir(mode=0o700)
+    for path in folder.iterdir():
+        path.chmod(0o400)
+    folder.chmod(0o500)
+    mounted = False
+    try:
+        if os.geteuid() == 0:
+            mounted = _mount_read_only(folder)
+        _assert_cannot_write(folder)
+        yield folder, {"env": {"TMPDIR": str(scratch)}}
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=True)
+        folder.chmod(0o700)
+        shutil.rmtree(base)
+
+
+def _mount_read_only(folder: Path) -> bool:
+    """Bind-mount `folder` read-only onto itself; True when done, or skip the test."""
+    import pytest
+
+    bound = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
+    if bound.returncode == 0:
+        remount = ["mount", "-o", "remount,bind,ro", str(folder)]
+        if subprocess.run(remount, capture_output=True).returncode == 0:
+            return True
+        subprocess.run(["umount", str(folder)], check=True)
+    pytest.skip("as root chmod binds nobody, and a read-only bind mount is not permitted here")
+
+
+def _assert_cannot_write(folder: Path) -> None:
+    probe = f"open({str(folder / 'probe')!r}, 'w')"
+    tried = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    refused = "PermissionError" in tried.stderr or "Read-only file system" in tried.stderr
+    assert refused, f"{folder} can be written: the test would prove nothing"
+
+
+# -- a log damaged in places, a disk that fills up ------------------------------------------
+
+
+LOG_T0 = 1_790_000_000_000  # the first session of fill_log, in epoch ms
+
+
+def fill_log(path: Path, sessions: int = 30, samples: int = 300) -> None:
+    """A log with `sessions` finished sessions of Anna's, an hour apart, each with a reminder
+    (2 events) and `samples` distance samples."""
+    from kiosk.log.store import SessionStore
+
+    store = SessionStore.open(path)
+    walker = store.add_profile("Anna")
+    for n in range(sessions):
+        t = LOG_T0 + n * 3_600_000
+        sid = store.start_session(walker, "beginner", 1, t_ms=t)
+        store.record_event(sid, "alarm_on", "out of reach", 900, t_ms=t + 1000)
+        store.record_event(sid, "alarm_off", "back", 400, t_ms=t + 3000)
+        for i in range(samples):
+            store.record_sample(sid, 400 + i % 50, t_ms=t + 200 * i)
+        store.end_session(sid, "completed", seconds_walking=60, seconds_paused=0, t_ms=t + 60_000)
+    store.close()
+
+
+def zero_pages_of(database: Path, table: str, nbytes: int = 8192) -> int:
+    """Zero `nbytes` of the SQLite file from the first leaf page of `table`, as a bad block
+    would; returns how many of `table`'s rows were on the zeroed pages. Uses SQLite's dbstat
+    table to find the pages (the test is skipped where SQLite is built without it)."""
+    import pytest
+
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        try:
+            pages = conn.execute(
+                "SELECT pageno, name, ncell, pagetype FROM dbstat ORDER BY pageno"
+            ).fetchall()
+            size = conn.execute("PRAGMA page_size").fetchone()[0]
+        except sqlite3.OperationalError:
+            pytest.skip("this SQLite has no dbstat table to find a table's pages")
+    leaves = [p for p in pages if p[1] == table and p[3] == "leaf"]
+    first = leaves[len(leaves) // 2][0]  # one in the middle of the table
+    zeroed = range(first, first + nbytes // size)
+    lost = sum(p[2] for p in pages if p[1] == table and p[0] in zeroed and p[3] == "leaf")
+    with database.open("r+b") as f:
+        f.seek((first - 1) * size)
+        f.write(bytes(nbytes))
+    return lost
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size_mb: int = 16) -> Iterator[Path]:
+    """A real file system of `size_mb` (a tmpfs) mounted at `folder`, to be filled up as a
+    card fills up. Mounting needs root: elsewhere the test is skipped, saying so (the same
+    paths are covered by the store's tests, where SQLite's max_page_count refuses to grow
+    the file as a full disk would)."""
+    import pytest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    mount = ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0700", "tmpfs", str(folder)]
+    if os.geteuid() != 0 or subprocess.run(mount, capture_output=True).returncode != 0:
+        pytest.skip("a small disk to fill needs a tmpfs mount, which is not permitted here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def fill_up(disk: Path) -> Path:
+    """Fill the file system holding `disk` to the last byte; delete the returned file to
+    free the space again."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for chunk in (65536, 4096, 1):
+            with contextlib.suppress(OSError):
+                while os.write(fd, bytes(chunk)) == chunk:
+                    pass
+    finally:
+        os.close(fd)
+    return filler
+
+
 # -- sensors that misbehave in ways the emulated chip cannot -------------------------------
 
 
@@ -286,13 +426,22 @@ class KioskHarness:
 
     def close(self) -> None:
         self.kiosk.end_walk()
+        self.kiosk.stop_link()
+        if self.kiosk.clock_keeper is not None:
+            self.kiosk.clock_keeper.stop()
         self.kiosk.store.close()
 
 
 def build_harness(
-    folder: Path, size: tuple[int, int] = (800, 480), pin: str | None = TEST_PIN, **values: Any
+    folder: Path,
+    size: tuple[int, int] = (800, 480),
+    pin: str | None = TEST_PIN,
+    wall_clock: LogClock | None = None,
+    **values: Any,
 ) -> KioskHarness:
-    """Settings by key with '__' for the dot (routine__rewind_s=8); `pin` None: no PIN yet."""
+    """Settings by key with '__' for the dot (routine__rewind_s=8); `pin` None: no PIN yet.
+    The wall clock counts as set unless `wall_clock` says otherwise (the test machine's own
+    may not be synchronised)."""
     data = DataFolder(folder).create()
     settings = {key.replace("__", "."): value for key, value in values.items()}
     live = LiveSettings(Settings(settings), data.settings_overrides)
@@ -305,6 +454,7 @@ def build_harness(
         bootstrap.KioskFlags(simulate=True, headless=True, size=size),
         make_player=lambda routine: RoutinePlayer.from_routine(routine, audio=False),
         clock=clock,
+        wall_clock=wall_clock or LogClock(probe=lambda: True),
     )
     kiosk.safety.start(armed=False)
     harness = KioskHarness(kiosk, clock)
@@ -429,3 +579,218 @@ def through_to_walking(app: KioskHarness) -> None:
         app.test_clock.now += 2.5
         app.frame()
     assert app.flow.screen is Screen.ROUTINE and app.flow.armed and app.monitor.armed
+
+
+# -- a real MQTT broker (Debian's mosquitto) and a real subscriber -------------------------
+
+MOSQUITTO_PATHS = ("/usr/sbin/mosquitto", "/usr/bin/mosquitto")
+BROKER_USER, BROKER_PASSWORD = "kiosk", "correct horse"
+
+
+def find_mosquitto() -> str | None:
+    import shutil
+
+    return shutil.which("mosquitto") or next((p for p in MOSQUITTO_PATHS if Path(p).exists()), None)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Broker:
+    """mosquitto on 127.0.0.1 on a free port, with a config of its own in `folder`.
+
+    `users`: a password file with BROKER_USER (anonymous clients refused); `tls`: a
+    listener whose certificate a test CA (trustme) signed; `ca_file` is that CA's PEM.
+    It keeps its data (persistent sessions) across `stop()` and `start()`."""
+
+    def __init__(self, folder: Path, *, users: bool = False, tls: bool = False) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.ca_file: Path | None = None
+        self.process: subprocess.Popen | None = None
+        lines = [
+            f"listener {self.port} 127.0.0.1",
+            "user root",
+            "persistence true",
+            f"persistence_location {folder}/",
+            f"log_dest file {folder / 'mosquitto.log'}",
+            "log_type all",
+            f"allow_anonymous {'false' if users else 'true'}",
+        ]
+        if users:
+            passwords = folder / "passwords"
+            subprocess.run(
+                ["mosquitto_passwd", "-b", "-c", str(passwords), BROKER_USER, BROKER_PASSWORD],
+                check=True,
+                capture_output=True,
+            )
+            lines.append(f"password_file {passwords}")
+        if tls:
+            lines += self._tls_lines()
+        self.config = folder / "mosquitto.conf"
+        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def _tls_lines(self) -> list[str]:
+        import trustme
+
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        self.ca_file = self.folder / "ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        cert.private_key_pem.write_to_path(str(self.folder / "server.key"))
+        cert.cert_chain_pems[0].write_to_path(str(self.folder / "server.pem"))
+        return [
+            f"cafile {self.ca_file}",
+            f"certfile {self.folder / 'server.pem'}",
+            f"keyfile {self.folder / 'server.key'}",
+        ]
+
+    def start(self) -> Broker:
+        import socket
+
+        binary = find_mosquitto()
+        assert binary, "mosquitto is not installed: sudo apt-get install mosquitto"
+        self.process = subprocess.Popen(
+            [binary, "-c", str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+
+        def listening() -> bool:
+            assert self.process is not None and self.process.poll() is None, self.log()
+            with socket.socket() as sock:
+                return sock.connect_ex((self.host, self.port)) == 0
+
+        wait_for(listening, 10.0)
+        return self
+
+    def stop(self) -> None:
+        """A clean stop (SIGTERM): mosquitto saves its persistent sessions."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+    def freeze(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.thaw()
+        self.stop()
+
+    def log(self) -> str:
+        path = self.folder / "mosquitto.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def settings(self, **more: Any) -> dict[str, Any]:
+        """The kiosk's settings for this broker (by key with the dot)."""
+        values: dict[str, Any] = {"mqtt.host": self.host, "mqtt.port": self.port}
+        values.update(more)
+        return values
+
+    def config_toml(self, path: Path, **more: Any) -> Path:
+        """A kiosk config.toml pointing at this broker, with `more` settings (key=value)."""
+        tables: dict[str, dict[str, Any]] = {}
+        for key, value in self.settings(**more).items():
+            section, name = key.split(".", 1)
+            tables.setdefault(section, {})[name] = value
+        lines = []
+        for section, values in tables.items():
+            lines.append(f"[{section}]")
+            for name, value in values.items():
+                shown = ("true" if value else "false") if isinstance(value, bool) else value
+                lines.append(
+                    f'{name} = "{value}"' if isinstance(value, str) else f"{name} = {shown}"
+                )
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+
+class Subscriber:
+    """A real MQTT client (paho) that keeps every message it receives on `topics`.
+
+    `persistent`: a session the broker keeps while this client is away (clean_session off),
+    so nothing published during a broker restart is missed."""
+
+    def __init__(
+        self,
+        broker: Broker,
+        topics: tuple[str, ...] = ("#",),
+        *,
+        persistent: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        import paho.mqtt.client as mqtt
+
+        self.received: list[tuple[str, bytes, bool]] = []
+        self._lock = threading.Lock()
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=f"test-subscriber-{free_port()}",
+            clean_session=not persistent,
+        )
+        if username:
+            self.client.username_pw_set(username, password)
+        if broker.ca_file is not None:
+            self.client.tls_set(ca_certs=str(broker.ca_file))
+        self.client.reconnect_delay_set(0.1, 0.5)
+        self.subscribed = threading.Event()
+
+        def on_connect(client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+            client.subscribe([(topic, 1) for topic in topics])
+
+        def on_subscribe(*_: Any) -> None:
+            self.subscribed.set()
+
+        def on_message(client: Any, userdata: Any, message: Any) -> None:
+            with self._lock:
+                self.received.append((message.topic, message.payload, bool(message.retain)))
+
+        self.client.on_connect, self.client.on_message = on_connect, on_message
+        self.client.on_subscribe = on_subscribe
+        self.client.connect_async(broker.host, broker.port, 5)
+        self.client.loop_start()
+        wait_for(self.subscribed.is_set, 10.0)
+
+    def messages(self, topic: str) -> list[bytes]:
+        with self._lock:
+            return [payload for t, payload, _ in self.received if t == topic]
+
+    def json(self, topic: str) -> list[Any]:
+        import json
+
+        return [json.loads(payload) for payload in self.messages(topic)]
+
+    def retained(self, topic: str) -> list[bytes]:
+        with self._lock:
+            return [payload for t, payload, retained in self.received if t == topic and retained]
+
+    def publish(self, topic: str, payload: str, retain: bool = False) -> None:
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def event_types(subscriber: Subscriber, topics: Any) -> list[str]:
+    """The kiosk's events as a subscriber saw them, in order, each id once."""
+    seen: set[str] = set()
+    kinds = []
+    for event in subscriber.json(topics.event):
+        if event["id"] not in seen:
+            seen.add(event["id"])
+            kinds.append(event["event_type"])
+    return kinds

@@ -342,7 +342,7 @@ def _plain(error: BaseException) -> str:
     return "it is not text" if isinstance(error, UnicodeError) else str(error)
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """`data` as `path`, whole or not at all, readable by the data folder's owner only.
 
     Written as root (a reset over sudo), the file goes to the folder's owner, so the kiosk's
@@ -368,3 +368,6 @@ def _write_private(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+_write_private = write_private

@@ -40,6 +40,7 @@ def bootstrap_builders() -> Any:
     return Builders(
         build_sensor=bootstrap.build_sensor,
         build_buzzer_output=bootstrap.build_buzzer_output,
+        build_nurse_call=bootstrap.build_nurse_call,
         mock_pins=mock_pin_factory,
         on_raspberry_pi=bootstrap.on_raspberry_pi,
         wants_simulation=bootstrap.wants_simulation,

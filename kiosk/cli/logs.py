@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import logging
-import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -18,7 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from kiosk.cli.log_access import CliError, open_log_for_reading
+from kiosk.cli import logs_report
+from kiosk.cli.log_access import CliError, open_log_for_reading, run_guarded
 from kiosk.cli.options import add_command
 from kiosk.log import queries as q
 from kiosk.log.export import FORMATS, TABLES, export
@@ -27,6 +28,7 @@ from kiosk.vocabulary import ENDING_LABELS, EVENT_LABELS
 logger = logging.getLogger(__name__)
 
 PROG = "balance-kiosk logs"
+NOT_RECORDED = "not recorded (the kiosk keeps each session's settings since version 4 of its log)"
 
 
 # ------------------------------------------------------------------- parsers
@@ -69,6 +71,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     _add_filters(exporting)
     exporting.set_defaults(handler=run_export)
 
+    logs_report.register(logs_commands)
+
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="P", help="only this walker (name or ID)")
@@ -103,20 +107,11 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _guarded(fn: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Turn every expected failure into one line on stderr and an exit code."""
-    try:
-        return fn(args)
-    except CliError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return exc.code
-    except sqlite3.Error as exc:
-        print(f"{PROG}: could not read the session log: {exc}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`): point stdout at /dev/null so exit stays quiet.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    return run_guarded(PROG, fn, args)
+
+
+UNCONFIRMED_MARK = " *"
+UNCONFIRMED_WORDS = "time not confirmed: logged before the clock was set"
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -133,7 +128,8 @@ def _list(args: argparse.Namespace) -> int:
     rows = [
         (
             str(s.id),
-            q.local_time(s.started_at).strftime("%a %d %b %Y %H:%M"),
+            q.local_time(s.started_at).strftime("%a %d %b %Y %H:%M")
+            + ("" if s.time_confirmed else UNCONFIRMED_MARK),
             s.profile_name,
             f"{s.routine} (level {s.level})",
             f"{s.minutes_walked:.1f}",
@@ -144,6 +140,8 @@ def _list(args: argparse.Namespace) -> int:
         for s in page.sessions
     ]
     _print_table((*header, "Result"), rows, right={0, 4, 5, 6})
+    if not all(s.time_confirmed for s in page.sessions):
+        print(f"\n{UNCONFIRMED_MARK.strip()} {UNCONFIRMED_WORDS}")
     more = f"; more with --page {args.page + 1}" if page.has_more else ""
     print(f"\nPage {args.page}, {len(rows)} session(s), newest first{more}.")
     return 0
@@ -161,11 +159,13 @@ def _show(args: argparse.Namespace) -> int:
     start = q.local_time(s.started_at)
     end = "still open" if s.ended_at is None else _clock(s.ended_at, with_date=True)
     print(f"Session {s.id}: {s.profile_name}")
-    _field("Started", f"{start:%a %d %b %Y %H:%M:%S}")
+    unconfirmed = "" if s.time_confirmed else f" ({UNCONFIRMED_WORDS})"
+    _field("Started", f"{start:%a %d %b %Y %H:%M:%S}{unconfirmed}")
     _field("Ended", f"{end} ({_ending_label(s.ended_how)})")
     _field("Routine", f"{s.routine}, level {s.level}")
     _field("Walking", f"{s.minutes_walked:.1f} min (paused {s.seconds_paused / 60:.1f} min)")
     _field("Reminders", f"{s.reminders}, sensor faults {s.faults}")
+    _field("Settings", s.settings.describe() if s.settings else NOT_RECORDED)
     for a, b in detail.alarm_spans:
         _field("Out of reach", f"{_clock(a)} to {_clock(b)} ({_seconds((b - a) / 1000)})")
     readings = [x.distance_mm for x in detail.samples if x.distance_mm is not None]
@@ -200,13 +200,12 @@ def _export(args: argparse.Namespace) -> int:
     profile_id = _profile_id(conn, args.profile)
     since_ms = _since_ms(args.since)
     options = {"fmt": args.fmt, "what": args.what, "profile_id": profile_id, "since_ms": since_ms}
+    encoding = "utf-8-sig" if args.fmt == "csv" else "utf-8"  # the BOM helps spreadsheets
     if args.out in ("-", ""):
-        export(conn, sys.stdout, **options)
-        sys.stdout.flush()
+        _export_to_stdout(conn, encoding, options)
         return 0
     out_path = Path(args.out)
     part = out_path.with_name(out_path.name + ".part")
-    encoding = "utf-8-sig" if args.fmt == "csv" else "utf-8"  # the BOM helps spreadsheets
     try:
         with part.open("w", encoding=encoding, newline="") as out:
             count = export(conn, out, **options)
@@ -218,6 +217,18 @@ def _export(args: argparse.Namespace) -> int:
     noun = "sessions" if args.fmt == "json" else args.what
     print(f"Wrote {count} {noun} to {out_path}.", file=sys.stderr)
     return 0
+
+
+def _export_to_stdout(conn: sqlite3.Connection, encoding: str, options: dict) -> None:
+    """The export on stdout in the same bytes as a file (a CSV starts with its byte-order
+    mark), whatever the terminal's locale says."""
+    sys.stdout.flush()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
+    try:
+        export(conn, out, **options)
+        out.flush()
+    finally:
+        out.detach()  # stdout itself stays open for whatever is printed after
 
 
 # ------------------------------------------------------------------- helpers

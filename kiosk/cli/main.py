@@ -1,20 +1,20 @@
 """The balance-kiosk command line: one module a command, clear errors, no tracebacks.
 
-A new command is a module in kiosk/cli/ with a `register(commands)` function, plus one line in
-COMMANDS below.
+A new command is a module in kiosk/cli/ with a `register(commands)` function, plus its name in
+COMMANDS below. Only the command named on the line is imported (all of them for --help or a
+word that is not a command), so `play` starts without loading the log, settings and PIN code.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 
-from kiosk.cli import config, doctor, logs, pin, play, profiles, replay, run
 from kiosk.cli.options import common_options
-from kiosk.settings import ConfigError
 
-COMMANDS = (run, play, logs, profiles, doctor, replay, config, pin)
+COMMANDS = ("run", "play", "logs", "profiles", "doctor", "replay", "config", "pin", "web")
 
 
 def _version() -> str:
@@ -26,7 +26,17 @@ def _version() -> str:
         return "(not installed)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_named(argv: list[str]) -> str | None:
+    """The command `argv` names when its first word that is not an option is one; else None
+    (an option's value may come first: then every command is registered, as without argv)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; given the `argv` it will parse, only the command named."""
     parser = argparse.ArgumentParser(
         prog="balance-kiosk",
         description="A kiosk for backward-walking practice beside a support.",
@@ -34,13 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(commands)
+    chosen = command_named(argv) if argv is not None else None
+    for name in (chosen,) if chosen else COMMANDS:
+        importlib.import_module(f"kiosk.cli.{name}").register(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from kiosk.settings import ConfigError
+
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

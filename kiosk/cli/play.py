@@ -144,10 +144,12 @@ def _play(args: argparse.Namespace) -> int:
     import pygame
 
     from kiosk.player.player import RoutinePlayer
+    from kiosk.screens.display import prefer_plain_window_pixels
 
     media = _resolve(args.target)
     pygame.display.init()
     pygame.font.init()
+    prefer_plain_window_pixels()
     try:
         player = RoutinePlayer(media.video, captions=media.captions, chapters=media.chapters)
         try:
@@ -236,6 +238,7 @@ def _figures(player, cpu_s: float, wall_s: float) -> dict:
         "width": player.size[0],
         "height": player.size[1],
         "has_audio": player.has_audio,
+        "decoder": player.decoder_name,
         "cpu_s": round(cpu_s, 3),
         "wall_s": round(wall_s, 3),
         "max_rss_mb": round(peak_rss_mb(), 1),

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 
-from kiosk.cli.log_access import CliError, open_log_for_reading
+from kiosk.cli.log_access import CliError, open_log_for_reading, read_failure
 from kiosk.cli.options import add_command
 from kiosk.log import queries as q
-from kiosk.log.store import SessionStore
+from kiosk.log.problems import storage_read_only
+from kiosk.log.store import SessionStore, StoreError
 from kiosk.paths import DataFolder
+from kiosk.walker_names import name_problem
 
 PROG = "balance-kiosk profiles"
 
@@ -45,14 +49,29 @@ def _goal_options(parser: argparse.ArgumentParser, minutes: int | None, days: in
 
 
 def _store(args: argparse.Namespace) -> SessionStore:
-    store = SessionStore.open(DataFolder.choose(args.data_dir).create().sessions_db)
+    """The log, opened for writing. What the store finds wrong is printed once, as notes
+    after the change is made (see _notes), not also as log lines."""
+    if not args.verbose:
+        logging.getLogger("kiosk.log").setLevel(logging.CRITICAL)
+    path = DataFolder.choose(args.data_dir).create().sessions_db
+    store = SessionStore.open(path)
     if store.in_memory:  # nothing would be saved: say so rather than pretend
         store.close()
-        problem = store.problems[-1] if store.problems else "the session log cannot be opened"
-        raise OSError(f"{problem}")
+        if storage_read_only(path.parent):
+            raise StoreError(
+                f"the storage (SD card) holding {path} is read-only, so the change cannot be "
+                "saved; the sessions can still be listed and exported"
+            )
+        raise StoreError(
+            f"the session log {path} cannot be opened to save the change; check that the data "
+            "folder exists and that its storage (SD card) has free space"
+        )
+    return store
+
+
+def _notes(store: SessionStore) -> None:
     for problem in store.problems:
         print(f"{PROG}: note: {problem}", file=sys.stderr)
-    return store
 
 
 def _check_goal(args: argparse.Namespace) -> str | None:
@@ -63,9 +82,9 @@ def _check_goal(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = 2) -> int:
     print(f"{PROG}: {message}", file=sys.stderr)
-    return 2
+    return code
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -75,12 +94,14 @@ def _list(args: argparse.Namespace) -> int:
         profiles = []
     else:
         try:
-            conn = open_log_for_reading(args.data_dir)
+            with contextlib.closing(open_log_for_reading(args.data_dir)) as conn:
+                profiles = q.profiles(conn)
         except CliError as error:
             print(f"{PROG}: {error}", file=sys.stderr)
             return error.code
-        with contextlib.closing(conn):
-            profiles = q.profiles(conn)
+        except sqlite3.Error as error:
+            print(f"{PROG}: {read_failure(args.data_dir, error)}", file=sys.stderr)
+            return 1
     if not profiles:
         print("No walkers yet. Add one: balance-kiosk profiles add NAME")
     for p in profiles:
@@ -89,21 +110,31 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    problem = _check_goal(args)
+    problem = _check_goal(args) or name_problem(args.name)
     if problem:
         return _fail(problem)
-    store = _store(args)
+    try:
+        store = _store(args)
+    except StoreError as error:
+        return _fail(str(error), 1)
     try:
         store.add_profile(args.name, goal_minutes=args.minutes, goal_days=args.days)
     except ValueError as error:
         return _fail(str(error))
+    except StoreError as error:
+        return _fail(str(error), 1)
     finally:
         store.close()
+    _notes(store)
     print(f"added {args.name.strip()}: {args.minutes} min a day, {args.days} days a week")
     return 0
 
 
 def _rename(args: argparse.Namespace) -> int:
+    problem = name_problem(args.new)
+    if problem:
+        return _fail(problem)
+
     def rename(store: SessionStore, profile_id: int) -> str:
         store.rename_profile(profile_id, args.new)
         return f"renamed {args.old} to {args.new.strip()}"
@@ -129,14 +160,23 @@ def _goal(args: argparse.Namespace) -> int:
 def _on_profile(
     args: argparse.Namespace, name: str, action: Callable[[SessionStore, int], str]
 ) -> int:
-    store = _store(args)
+    try:
+        store = _store(args)
+    except StoreError as error:
+        return _fail(str(error), 1)
     try:
         profile = store.find_profile(name)
         if profile is None:
             return _fail(f"no walker named {name!r}; see 'balance-kiosk profiles list'")
-        print(action(store, profile.id))
+        done = action(store, profile.id)
     except ValueError as error:
         return _fail(str(error))
+    except StoreError as error:
+        return _fail(str(error), 1)
+    except sqlite3.Error as error:
+        return _fail(read_failure(args.data_dir, error), 1)
     finally:
         store.close()
+    _notes(store)
+    print(done)
     return 0

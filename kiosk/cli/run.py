@@ -208,18 +208,36 @@ def _window_size(text: str | None) -> tuple[int, int] | None:
 
 
 def _print_summary(kiosk: Any) -> None:
+    """One line per session of the run, whatever became of the log file meanwhile (the
+    store answers for this run's sessions from memory), then the screenshots."""
     store, runner = kiosk.store, kiosk.runner
     store.flush()
     print(f"session log: {kiosk.data.sessions_db}")
-    details = [store.session_detail(session_id) for session_id in kiosk.walk.sessions]
-    for s in (d.session for d in details if d is not None):
-        print(
-            f"session {s.id}: {s.minutes_walked:.1f} min walked, "
-            f"{plural(s.reminders, 'reminder')}, "
-            f"longest out of reach {s.longest_out_of_reach_s:.1f} s, "
-            f"{plural(s.faults, 'sensor fault')}, ended {s.ended_how}"
-        )
+    unsaved = store.unsaved_sessions()
+    for session_id in kiosk.walk.sessions:
+        print(_session_line(store, session_id, unsaved))
     for path in runner.shots:
         print(f"screenshot: {path}")
     if runner.failure:
         print(f"script failed: {runner.failure}", file=sys.stderr)
+
+
+def _session_line(store: Any, session_id: int, unsaved: set[int]) -> str:
+    try:
+        detail = store.session_detail(session_id)
+    except Exception as error:  # the log may be unreadable; the line says so
+        return f"session {session_id}: could not be read back from the log ({error})"
+    if detail is None:
+        return f"session {session_id}: not found in the log"
+    s = detail.session
+    note = ""
+    if store.in_memory:
+        note = " (kept in memory only, NOT saved: see the log's problems above)"
+    elif s.id in unsaved:
+        note = " (not saved to the log yet: see the log's problems above)"
+    return (
+        f"session {s.id}: {s.minutes_walked:.1f} min walked, "
+        f"{plural(s.reminders, 'reminder')}, "
+        f"longest out of reach {s.longest_out_of_reach_s:.1f} s, "
+        f"{plural(s.faults, 'sensor fault')}, ended {s.ended_how}{note}"
+    )

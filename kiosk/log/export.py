@@ -14,7 +14,8 @@ carriage return, or has such a part after a semicolon (where a spreadsheet split
 semicolons), gets an apostrophe in front of that part ('=Anna), and a lone carriage return
 becomes a line break, which the CSV quotes. JSON keeps the text as it is.
 
-JSON holds the sessions with their events nested (not the samples, which would dwarf them).
+JSON holds the sessions with their events nested (not the samples, which would dwarf them)
+and the safety settings each session was walked with (null where they were not recorded).
 Times are local. The sessions table splits them into date, start_time and end_time, which
 spreadsheets read directly, plus the utc_offset that keeps them unambiguous; events, samples and
 JSON use ISO 8601 with the offset.
@@ -35,9 +36,10 @@ import sqlite3
 import stat
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, tzinfo
+from dataclasses import asdict
+from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO
 
 from kiosk.log.queries import SessionSummary, iter_events, iter_sessions, session_filters
 
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Format = Literal["csv", "json"]
+# What the export asks for the PDF reports: (file name, writer) pairs for a store and a day.
+Reports = Callable[["SessionStore", date], Iterable[tuple[str, Callable[[BinaryIO], object]]]]
 What = Literal["sessions", "events", "samples"]
 FORMATS: tuple[Format, ...] = ("csv", "json")
 TABLES: tuple[What, ...] = ("sessions", "events", "samples")
@@ -199,6 +203,9 @@ def session_record(s: SessionSummary, tz: tzinfo | None = None) -> dict[str, obj
         "reminders": s.reminders,
         "longest_out_of_reach_s": round(s.longest_out_of_reach_s, 1),
         "sensor_faults": s.faults,
+        # What the alarm was set to for this session; null when it was not recorded (sessions
+        # from before the kiosk kept them).
+        "settings": None if s.settings is None else asdict(s.settings),
     }
 
 
@@ -300,7 +307,8 @@ def _json(
     }
     out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "sessions": [')
     count = 0
-    for s, events in iter_events(conn, profile_id=profile_id, since_ms=since_ms):
+    sessions = iter_events(conn, profile_id=profile_id, since_ms=since_ms, with_settings=True)
+    for s, events in sessions:
         record = session_record(s, tz)
         record["events"] = [
             {
@@ -347,6 +355,11 @@ LOG_UNREADABLE = (
     "The session log could not be read, so nothing was exported. Try again; if it keeps "
     "failing, restart the kiosk."
 )
+REPORTS_FAILED = (
+    "The session log was exported to the USB stick as CSV files, but the PDF reports could "
+    "not be made. Try again; if it keeps failing, make a report from a computer with "
+    "'balance-kiosk logs report'."
+)
 _FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 _NOT_WRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 _GONE = frozenset({errno.EIO, errno.ENODEV, errno.ENXIO, errno.ENOENT, errno.ESTALE})
@@ -391,8 +404,10 @@ def export_to_usb(
     *,
     now: datetime | None = None,
     is_mount: Callable[[Path], bool] = os.path.ismount,
+    reports: Reports | None = None,
 ) -> Path | None:
-    """Write the sessions CSV (and the events CSV beside it) to a USB stick.
+    """Write the sessions CSV (and the events CSV beside it) to a USB stick, and after them
+    the PDF files ``reports(store, today)`` names (the kiosk passes the clinician's reports).
 
     Returns the sessions file's path, or None when no stick is mounted. Raises an ExportError
     (StickFullError, StickNotWritableError, StickGoneError...) with a message for the caregiver
@@ -403,13 +418,16 @@ def export_to_usb(
     folder = find_usb_folder(mount_roots, is_mount=is_mount)
     if folder is None:
         return None
-    stamp = (now or datetime.now()).strftime("%Y-%m-%d-%H%M")
-    names = {what: f"balance-kiosk-{stamp}-{what}.csv" for what in ("sessions", "events")}
+    now = now or datetime.now()
+    prefix = f"balance-kiosk-{now:%Y-%m-%d-%H%M}-"
+    names = {what: f"{prefix}{what}.csv" for what in ("sessions", "events")}
     try:
         folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
             for what, name in names.items():
                 _write_to_stick(folder_fd, name, functools.partial(_csv_table, store, what))
+            if reports is not None:
+                _write_reports(folder_fd, prefix, store, now.date(), reports)
         finally:
             os.close(folder_fd)
     except sqlite3.Error as error:
@@ -426,13 +444,35 @@ def _csv_table(store: SessionStore, what: What, out: TextIO) -> None:
         export(conn, out, fmt="csv", what=what)
 
 
-def _write_to_stick(folder_fd: int, name: str, write: Callable[[TextIO], None]) -> None:
+def _write_reports(
+    folder_fd: int, prefix: str, store: SessionStore, today: date, reports: Reports
+) -> None:
+    """Each report's PDF, through the same safe way onto the stick as the CSV files. The CSV
+    files are complete by now; a report that cannot be drawn says so without hiding that."""
+    try:
+        for name, write in reports(store, today):
+            if "/" in name or not name.endswith(".pdf"):  # a name stays in the stick's folder
+                raise ValueError(f"not a report file name: {name!r}")
+            _write_to_stick(folder_fd, prefix + name, write, binary=True)
+    except (OSError, sqlite3.Error):
+        raise  # the stick's or the log's own messages
+    except Exception as error:
+        logger.exception("export to USB: the PDF reports could not be made")
+        raise ExportError(REPORTS_FAILED) from error
+
+
+def _write_to_stick(
+    folder_fd: int, name: str, write: Callable[[Any], object], *, binary: bool = False
+) -> None:
     """A new file `name` in the stick's folder, written by `write`, complete or not at all."""
     temporary, fd = _create_unguessable(folder_fd, name)
     try:
         _check_plain_file_beside(fd, folder_fd)
-        # utf-8-sig: spreadsheet programs then read accented names correctly.
-        with open(fd, "w", encoding="utf-8-sig", newline="", closefd=False) as out:
+        if binary:
+            out = open(fd, "wb", closefd=False)  # noqa: SIM115 (closed by the with below)
+        else:  # utf-8-sig: spreadsheet programs then read accented names correctly.
+            out = open(fd, "w", encoding="utf-8-sig", newline="", closefd=False)  # noqa: SIM115
+        with out:
             write(out)
         os.fsync(fd)
         os.close(fd)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from kiosk.log.schema import SUMMARY_KINDS_SQL
+from kiosk.log.schema import SETTINGS_VERSION, SUMMARY_KINDS_SQL
 from kiosk.vocabulary import SUMMARY_EVENTS, Ending, EventKind
 
 DEFAULT_PAGE_SIZE = 20
@@ -24,6 +24,8 @@ _COMPLETED = Ending.COMPLETED.value
 _ALARM_ON = EventKind.ALARM_ON.value
 _ALARM_OFF = EventKind.ALARM_OFF.value
 _FAULT_ON = EventKind.FAULT_ON.value
+_CLOCK_UNSET = EventKind.CLOCK_UNSET.value
+_CLOCK_CORRECTED = EventKind.CLOCK_CORRECTED.value
 
 
 def local_time(ms: int, tz: tzinfo | None = None) -> datetime:
@@ -54,6 +56,34 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class SessionSettings:
+    """The safety settings in force when a session started: its chart is drawn against its own
+    reach line, and a clinician can read what the alarm was set to."""
+
+    reach_mm: int
+    margin_mm: int
+    alarm_delay_readings: int
+    sensor_period_ms: int
+
+    def as_row(self) -> tuple[int, int, int, int]:
+        return (self.reach_mm, self.margin_mm, self.alarm_delay_readings, self.sensor_period_ms)
+
+    def describe(self) -> str:
+        return (
+            f"reach {self.reach_mm} mm, margin {self.margin_mm} mm, alarm after "
+            f"{self.alarm_delay_readings} readings in a row, a reading every "
+            f"{self.sensor_period_ms} ms"
+        )
+
+
+def _settings_of(values: Sequence) -> SessionSettings | None:
+    """Settings from their four columns; None for a session recorded before they were."""
+    if any(v is None for v in values):
+        return None
+    return SessionSettings(*(int(v) for v in values))
+
+
+@dataclass(frozen=True)
 class SessionSummary:
     """One line of the session list; times are epoch ms (UTC)."""
 
@@ -70,6 +100,11 @@ class SessionSummary:
     reminders: int  # alarm_on events
     longest_out_of_reach_s: float
     faults: int  # fault_on events
+    # The settings in force at its start; None when not recorded (or not asked for).
+    settings: SessionSettings | None = None
+    # False when the session began before the wall clock was set and was never corrected.
+    time_confirmed: bool = True
+    seconds_out_of_reach: float = 0.0  # all alarm spans together
 
     @property
     def completed(self) -> bool:
@@ -153,18 +188,38 @@ def alarm_spans(marks: Iterable[tuple[int, str]], end_ms: int | None) -> list[tu
 
 _SESSION_COLUMNS = """s.id, s.profile_id, p.name, s.routine, s.level, s.started_at, s.ended_at,
     s.ended_how, s.seconds_walking, s.seconds_paused"""
+_SETTINGS_COLUMNS = "s.reach_mm, s.margin_mm, s.alarm_delay_readings, s.sensor_period_ms"
+_SUMMARY_WIDTH = 10  # the columns of _SESSION_COLUMNS; the settings, when asked for, follow
+
+
+def _session_columns(conn: sqlite3.Connection, with_settings: bool) -> str:
+    """The session columns to select, with the settings when asked and the file has them."""
+    if with_settings and has_settings(conn):
+        return f"{_SESSION_COLUMNS}, {_SETTINGS_COLUMNS}"
+    return _SESSION_COLUMNS
+
+
+def has_settings(conn: sqlite3.Connection) -> bool:
+    """Whether this file records each session's settings (schema v4 on)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0] >= SETTINGS_VERSION
 
 
 def _summary(row: Sequence, marks: list[tuple[int, str]]) -> SessionSummary:
+    settings = _settings_of(row[_SUMMARY_WIDTH:]) if len(row) > _SUMMARY_WIDTH else None
+    row = row[:_SUMMARY_WIDTH]
     if not marks:  # most sessions: skip the pairing
-        return SessionSummary(*row, reminders=0, longest_out_of_reach_s=0.0, faults=0)
+        return SessionSummary(
+            *row, reminders=0, longest_out_of_reach_s=0.0, faults=0, settings=settings
+        )
     spans = alarm_spans(marks, row[6])
-    longest = max((b - a for a, b in spans), default=0)
+    lengths = [b - a for a, b in spans]
     return SessionSummary(
         *row,
         reminders=sum(1 for _, k in marks if k == _ALARM_ON),
-        longest_out_of_reach_s=longest / 1000,
+        longest_out_of_reach_s=max(lengths, default=0) / 1000,
         faults=sum(1 for _, k in marks if k == _FAULT_ON),
+        settings=settings,
+        seconds_out_of_reach=sum(lengths) / 1000,
     )
 
 
@@ -191,10 +246,12 @@ def list_sessions(
     since_ms: int | None = None,
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
+    until_ms: int | None = None,
 ) -> SessionPage:
-    """A page of sessions, newest first (page 1 is the newest)."""
+    """A page of sessions, newest first (page 1 is the newest); ``until_ms`` excludes
+    sessions started at or after it."""
     page = max(1, page)
-    where, params = session_filters(profile_id, since_ms)
+    where, params = session_filters(profile_id, since_ms, until_ms)
     # The inner query walks only an index to find the page; the outer one reads those rows.
     rows = conn.execute(
         f"""SELECT {_SESSION_COLUMNS} FROM sessions s JOIN profiles p ON p.id = s.profile_id
@@ -206,8 +263,28 @@ def list_sessions(
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     marks = _marks_for(conn, [r[0] for r in rows])
-    sessions = [_summary(r, marks.get(r[0], [])) for r in rows]
+    unconfirmed = unconfirmed_times(conn, [r[0] for r in rows])
+    sessions = [
+        replace(_summary(r, marks.get(r[0], [])), time_confirmed=r[0] not in unconfirmed)
+        for r in rows
+    ]
     return SessionPage(sessions, page, page_size, has_more)
+
+
+def unconfirmed_times(conn: sqlite3.Connection, ids: list[int]) -> set[int]:
+    """Of these sessions, those logged before the clock was set and never corrected."""
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        f"""SELECT session_id, kind FROM events WHERE session_id IN ({marks})
+            AND kind IN ('{_CLOCK_UNSET}', '{_CLOCK_CORRECTED}')""",
+        ids,
+    )
+    unset, corrected = set(), set()
+    for sid, kind in rows:
+        (unset if kind == _CLOCK_UNSET else corrected).add(sid)
+    return unset - corrected
 
 
 def _marks_for(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[tuple[int, str]]]:
@@ -229,14 +306,17 @@ def iter_sessions(
     *,
     profile_id: int | None = None,
     since_ms: int | None = None,
+    with_settings: bool = False,
+    until_ms: int | None = None,
 ) -> Iterator[SessionSummary]:
     """Every matching session, oldest id first, streamed (for exports of any size)."""
-    where, params = session_filters(profile_id, since_ms)
+    where, params = session_filters(profile_id, since_ms, until_ms)
+    columns = _session_columns(conn, with_settings)
     sessions = conn.execute(
-        f"""SELECT {_SESSION_COLUMNS} FROM sessions s JOIN profiles p ON p.id = s.profile_id
+        f"""SELECT {columns} FROM sessions s JOIN profiles p ON p.id = s.profile_id
             WHERE s.id IN (SELECT id FROM sessions{where}) ORDER BY s.id"""
         if where
-        else f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN profiles p ON p.id = s.profile_id "
+        else f"SELECT {columns} FROM sessions s JOIN profiles p ON p.id = s.profile_id "
         "ORDER BY s.id",
         params,
     )
@@ -253,6 +333,7 @@ def iter_events(
     *,
     profile_id: int | None = None,
     since_ms: int | None = None,
+    with_settings: bool = False,
 ) -> Iterator[tuple[SessionSummary, list[Event]]]:
     """Every matching session with its events, oldest id first, streamed."""
     where, params = session_filters(profile_id, since_ms)
@@ -260,7 +341,9 @@ def iter_events(
     if where:
         sql += f" WHERE session_id IN (SELECT id FROM sessions{where})"
     events = conn.execute(sql + " ORDER BY session_id, t, id", params)
-    summaries = iter_sessions(conn, profile_id=profile_id, since_ms=since_ms)
+    summaries = iter_sessions(
+        conn, profile_id=profile_id, since_ms=since_ms, with_settings=with_settings
+    )
     keyed = ((s.id, s) for s in summaries)
     for (_, summary), rows in _merge(keyed, events, key_index=1):
         yield summary, [Event(*r) for r in rows]
@@ -283,11 +366,32 @@ def _merge(
         yield parent, mine
 
 
+def count_events(
+    conn: sqlite3.Connection,
+    kinds: Iterable[str],
+    *,
+    profile_id: int | None = None,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+) -> dict[str, int]:
+    """How many events of each of ``kinds`` the matching sessions hold (0 for none)."""
+    wanted = [str(k) for k in kinds]
+    counts = dict.fromkeys(wanted, 0)
+    where, params = session_filters(profile_id, since_ms, until_ms)
+    marks = ",".join("?" * len(wanted))
+    sql = f"SELECT kind, count(*) FROM events WHERE kind IN ({marks})"
+    if where:
+        sql += f" AND session_id IN (SELECT id FROM sessions{where})"
+    for kind, count in conn.execute(sql + " GROUP BY kind", [*wanted, *params]):
+        counts[kind] = count
+    return counts
+
+
 def session_detail(conn: sqlite3.Connection, session_id: int) -> SessionDetail | None:
     """One session with its events, its distance samples and its alarm spans."""
     row = conn.execute(
-        f"""SELECT {_SESSION_COLUMNS} FROM sessions s JOIN profiles p ON p.id = s.profile_id
-            WHERE s.id = ?""",
+        f"""SELECT {_session_columns(conn, True)} FROM sessions s
+            JOIN profiles p ON p.id = s.profile_id WHERE s.id = ?""",
         (session_id,),
     ).fetchone()
     if row is None:
@@ -311,7 +415,10 @@ def session_detail(conn: sqlite3.Connection, session_id: int) -> SessionDetail |
     if end is None:
         times = [e.t for e in events] + [s.t for s in samples]
         end = max(times, default=row[5])
-    return SessionDetail(_summary(row, marks), events, samples, alarm_spans(marks, end))
+    kinds = {e.kind for e in events}
+    confirmed = _CLOCK_UNSET not in kinds or _CLOCK_CORRECTED in kinds
+    summary = replace(_summary(row, marks), time_confirmed=confirmed)
+    return SessionDetail(summary, events, samples, alarm_spans(marks, end))
 
 
 def profiles(conn: sqlite3.Connection) -> list[Profile]:
@@ -375,15 +482,41 @@ def weekly_summary(
     return WeeklySummary(profile, result)
 
 
+def weekly_between(
+    conn: sqlite3.Connection,
+    profile_id: int,
+    first: date,
+    last: date,
+    tz: tzinfo | None = None,
+) -> WeeklySummary | None:
+    """Like ``weekly_summary``, for the ISO weeks from ``first``'s to ``last``'s (local days,
+    both included), counting only the sessions started within those days: a report's period."""
+    profile = profile_by_id(conn, profile_id)
+    if profile is None:
+        return None
+    until_ms = day_start_ms(last + timedelta(days=1), tz)
+    per_day = _tally_days(conn, profile_id, day_start_ms(first, tz), tz, until_ms)
+    weeks = []
+    monday = _monday_of(first)
+    while monday <= last:
+        weeks.append(_week(profile, monday, per_day))
+        monday += timedelta(weeks=1)
+    return WeeklySummary(profile, weeks)
+
+
 def _monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
 def _tally_days(
-    conn: sqlite3.Connection, profile_id: int, since_ms: int | None, tz: tzinfo | None
+    conn: sqlite3.Connection,
+    profile_id: int,
+    since_ms: int | None,
+    tz: tzinfo | None,
+    until_ms: int | None = None,
 ) -> dict[date, list[float]]:
     """[sessions, minutes walked] per local day a session of the profile started on."""
-    where, params = session_filters(profile_id, since_ms)
+    where, params = session_filters(profile_id, since_ms, until_ms)
     per_day: dict[date, list[float]] = {}
     for started_at, seconds in conn.execute(
         f"SELECT started_at, seconds_walking FROM sessions{where}", params

@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from kiosk.log.reading import connect_readonly
 from kiosk.vocabulary import SUMMARY_EVENTS, Ending, EventKind, sql_list
 
 logger = logging.getLogger(__name__)
@@ -96,23 +97,53 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Sessions still open: found at once at open without scanning the whole table.
         "CREATE INDEX sessions_open ON sessions(id) WHERE ended_at IS NULL",
     ),
+    # v4: the safety settings in force when each session started, so that its chart keeps
+    # its own reach line after a recalibration. NULL in the sessions recorded before.
+    (
+        "ALTER TABLE sessions ADD COLUMN reach_mm INTEGER",
+        "ALTER TABLE sessions ADD COLUMN margin_mm INTEGER",
+        "ALTER TABLE sessions ADD COLUMN alarm_delay_readings INTEGER",
+        "ALTER TABLE sessions ADD COLUMN sensor_period_ms INTEGER",
+    ),
+    # v5 (OUTBOX_VERSION): the broker's outbox (kiosk/link): messages for the broker, kept
+    # until it has them, in the order they were made (seq, given by the link). kind: an event
+    # type, "session" or "distance"; the link drops the oldest distance rows first when full.
+    (
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# The oldest schema the readers (the CLI, doctor) read as it is: what v4 and v5 added is shown
+# as "not recorded". So a log the kiosk has not migrated yet (a card turned read-only) reads.
+MIN_READABLE_VERSION = 3
+SETTINGS_VERSION = 4  # the first schema that records each session's settings
+OUTBOX_VERSION = 5  # the step that adds the broker's outbox
 
 # The WHERE clause that lets a query use the events_summary index: SQLite uses a partial index
 # only when the query's WHERE repeats the index's, so this must match the newest definition of
 # events_summary exactly (tests/test_log_vocabulary.py checks both).
 SUMMARY_KINDS_SQL = f"kind IN {sql_list(SUMMARY_EVENTS)}"
 
-TABLES_BY_VERSION = {1: {"profiles", "sessions", "events"}, 2: {"samples"}}
+TABLES_BY_VERSION = {
+    1: {"profiles", "sessions", "events"},
+    2: {"samples"},
+    OUTBOX_VERSION: {"outbox"},
+}
 
-Reason = Literal["unreadable", "foreign", "newer"]
+Reason = Literal["unreadable", "foreign", "newer", "damaged"]
 
 
 REASON_TEXT: dict[str, str] = {
     "unreadable": "could not be read",
     "foreign": "is not a balance-kiosk session log",
     "newer": "was written by a newer version of the kiosk software",
+    "damaged": "is damaged in places",
 }
 
 
@@ -142,44 +173,58 @@ def expected_tables(version: int) -> set[str]:
     return tables
 
 
-def connect_readonly(path: Path, **options: object) -> sqlite3.Connection:
-    """A connection that reads the log without writing anything beside it.
-
-    In WAL mode even a read-only reader needs the -wal and -shm files, and creates them when
-    they are missing. While the kiosk has the log open they exist, and the reader shares them.
-    When they are missing nobody is writing and every row is in the file itself, so it is
-    opened immutable: nothing is created, and a card that has turned read-only reads too.
-    """
-    writer_present = Path(f"{path}-wal").exists()
-    mode = "mode=ro" if writer_present else "immutable=1"
-    return sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True, **options)
-
-
-def inspect_file(path: Path) -> None:
-    """Raise UnusableDatabase unless ``path`` is missing, empty, or a kiosk log we can read.
+def inspect_file(path: Path, *, thorough: bool = False) -> None:
+    """Raise UnusableDatabase unless ``path`` is missing, empty, or a kiosk log we can read;
+    ``thorough`` also reads every page (SQLite's quick_check), and a file damaged in places
+    raises UnusableDatabase("damaged").
 
     Opens the file read-only, so a file that fails the check is left byte-for-byte as it was.
     Other errors (locked, a hot journal a read-only connection cannot roll back) leave the
     question open: ``migrate`` asks it again on the writing connection.
     """
-    try:
-        with path.open("rb") as f:
-            header = f.read(len(SQLITE_MAGIC))
-    except FileNotFoundError:
+    if not _check_header(path):
         return
-    if not header:
-        return
-    if header != SQLITE_MAGIC:
-        raise UnusableDatabase("unreadable", "it is not an SQLite database file")
     conn = connect_readonly(path)
     try:
         check_identity(conn)
+        damage = damage_found(conn) if thorough else None
+        if damage is not None:
+            raise UnusableDatabase("damaged", damage)
     except sqlite3.DatabaseError as exc:
         if is_damage(exc):
             raise UnusableDatabase("unreadable", f"it is damaged: {exc}") from exc
         logger.warning("could not inspect %s read-only (%s); checking it on open", path, exc)
     finally:
         conn.close()
+
+
+def damage_found(conn: sqlite3.Connection) -> str | None:
+    """None when SQLite's quick_check finds every page sound; else its first finding, in one
+    line. It reads the whole file: about a second per 200 MB here, a few on a Raspberry Pi."""
+    try:
+        found = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            return str(exc)
+        raise
+    if found == ["ok"]:
+        return None
+    lines = [line for text in found for line in str(text).splitlines()]
+    return next((line for line in lines if not line.startswith("***")), "damaged")
+
+
+def _check_header(path: Path) -> bool:
+    """False for a missing or empty file; UnusableDatabase unless it starts as SQLite's do."""
+    try:
+        with path.open("rb") as f:
+            header = f.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        return False
+    if not header:
+        return False
+    if header != SQLITE_MAGIC:
+        raise UnusableDatabase("unreadable", "it is not an SQLite database file")
+    return True
 
 
 def check_identity(conn: sqlite3.Connection) -> int:
@@ -336,14 +381,23 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     """Open a log for reading only (the CLI): no recovery, no migration, no set-aside.
 
     Raises FileNotFoundError for a missing file and UnusableDatabase when it cannot be read or is
-    older than this code (the kiosk upgrades it the next time it starts).
+    older than MIN_READABLE_VERSION (the kiosk upgrades it the next time it starts).
     """
     if not path.is_file():
         raise FileNotFoundError(path)
-    inspect_file(path)
+    _check_header(path)
     conn = connect_readonly(path, check_same_thread=False)
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version < SCHEMA_VERSION:
+    try:
+        version = check_identity(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if is_damage(exc):
+            raise UnusableDatabase("unreadable", f"it is damaged: {exc}") from exc
+        raise
+    except UnusableDatabase:
+        conn.close()
+        raise
+    if version < MIN_READABLE_VERSION:
         conn.close()
         raise UnusableDatabase(
             "unreadable",

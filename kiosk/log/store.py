@@ -1,15 +1,25 @@
 """The session log: the one place the kiosk writes sessions, events and distance samples.
 
-What the routine needs from it, above all, is that logging never gets in the way of the exercise:
+What the routine needs from it, above all, is that logging never gets in the way of the exercise,
+and that nothing it records is lost without a word:
 
 * Writes from the safety loop and the screen are queued and committed by one writer thread, so
   no caller ever waits on the SD card (except ``start_session``/``end_session``, which wait a
   bounded time for their commit) and there is exactly one writer.
 * Nothing raises to the routine. A full disk or an I/O error is recorded in ``problems`` and
-  logged; unwritten rows stay in a bounded memory buffer and are retried with the next write.
-* A file that cannot be used (damaged, another program's, a newer schema) is renamed aside,
-  untouched, and a fresh log is started; if no file can be used at all, an in-memory log keeps
-  the routine going and ``problems`` says sessions are not being saved.
+  logged; unwritten rows stay in a bounded memory buffer and are retried. Rows still unwritten
+  when the store closes are kept in room set aside beside the log and written at the next open
+  (``kiosk.log.unsaved``); where even that fails, the journal says what they held.
+* The file is checked page by page (SQLite's quick_check) before anything is written to it, and
+  again after a write fails. A file that cannot be used (damaged, another program's, a newer
+  schema) is renamed aside, untouched, and a fresh log is started; from a file damaged in
+  places every readable row is copied into the fresh one (``kiosk.log.salvage``). If no file
+  can be used at all, an in-memory log keeps the routine going and ``problems`` says sessions
+  are not being saved.
+* The store also keeps this run's last sessions in memory (``kiosk.log.run_record``): a file
+  deleted or replaced while the kiosk runs is written back from the connection that still has
+  it open, and one damaged or overwritten is replaced by a fresh log with this run's sessions
+  written again; their summaries never depend on the file.
 * Event kinds and endings are checked twice: here, where an unknown one is logged and not
   raised, and in the file's own SQL (triggers from ``kiosk.vocabulary``, brought up to date at
   every open: see ``kiosk.log.schema``).
@@ -25,9 +35,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import errno
 import itertools
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -42,20 +52,44 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.log import queries as q
+from kiosk.log import unsaved
+from kiosk.log.clock_correction import shift_session_times
+from kiosk.log.opening import (
+    damaged_in_places,
+    open_file,
+    open_reader,
+    recover,
+    rescue,
+    set_aside_unusable,
+    settle,
+    worth_rescuing,
+)
+from kiosk.log.outbox_rows import DELETE_OUTBOX, INSERT_OUTBOX, READ_OUTBOX, OutboxOp, write_outbox
+from kiosk.log.problems import (
+    StoreProblem,
+    is_full,
+    moved_problem,
+    not_saving,
+    store_error_text,
+    unsaved_problem,
+    write_problem,
+)
+from kiosk.log.rows import INSERT_SAMPLE, Row
+from kiosk.log.run_record import RunRecord, replay
 from kiosk.log.schema import (
+    SQLITE_MAGIC,
     UnusableDatabase,
-    configure,
-    inspect_file,
+    damage_found,
     is_damage,
     migrate,
-    prepare_file,
-    secure_files,
     set_aside,
     sync_word_checks,
 )
-from kiosk.vocabulary import Ending, EventKind, sql_list
+from kiosk.vocabulary import Ending, EventKind
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["SessionStore", "StoreError", "StoreProblem"]
 
 # Plain strings, so that a kind read from anywhere is checked by its text.
 EVENT_KINDS = frozenset(str(kind) for kind in EventKind)
@@ -66,18 +100,7 @@ DURABLE_EVERY_S = 5.0  # a samples-only commit is fsynced at least this often
 RETRY_EVERY_S = 2.0  # after a failed write, retry this often even if nothing new arrives
 MAX_PENDING_ROWS = 20_000  # sessions/events kept in memory while writes fail
 MAX_BUFFERED_SAMPLES = 18_000  # one hour at 5 Hz
-
-_INSERT_SESSION = (
-    "INSERT INTO sessions (id, profile_id, routine, level, started_at) VALUES (?, ?, ?, ?, ?)"
-)
-_INSERT_EVENT = (
-    "INSERT INTO events (session_id, t, kind, detail, distance_mm) VALUES (?, ?, ?, ?, ?)"
-)
-_INSERT_SAMPLE = "INSERT INTO samples (session_id, t, distance_mm) VALUES (?, ?, ?)"
-_PAUSE_MARKS = f"kind IN {sql_list((EventKind.PAUSE, EventKind.RESUME))}"
-# The first ending wins: a fault reported while a finished session shuts down changes nothing.
-_END_SESSION = """UPDATE sessions SET ended_at = ?, ended_how = ?, seconds_walking = ?,
-    seconds_paused = ? WHERE id = ? AND ended_at IS NULL"""
+CHECK_EVERY_S = 60.0  # after write errors, the whole file is checked at most this often
 
 # Errors about one row's data, not about the disk: that row is dropped, the others are written.
 _BAD_ROW = (
@@ -91,27 +114,9 @@ _memory_ids = itertools.count(1)
 _open_stores: weakref.WeakSet[SessionStore] = weakref.WeakSet()
 
 
-@dataclass(frozen=True)
-class StoreProblem:
-    """Something a caregiver should know about the log; ``message`` is written for them."""
-
-    kind: str  # unreadable|foreign|newer|not_saving|disk_full|write_error|dropped|recovered
-    message: str
-    at: datetime = field(default_factory=datetime.now)
-
-    def __str__(self) -> str:
-        return self.message
-
-
 class StoreError(Exception):
-    """A caregiver action on the log (not the routine's) could not be done."""
-
-
-@dataclass
-class _Row:
-    kind: str  # session|event|end|sample
-    sql: str
-    params: tuple
+    """A caregiver action on the log (not the routine's) could not be done; the message says
+    why in plain words."""
 
 
 @dataclass
@@ -133,6 +138,7 @@ class _Call:
 
 
 _STOP = object()
+_CHECK = object()  # a read found damage: check the file on the writer thread
 
 
 class SessionStore:
@@ -148,6 +154,7 @@ class SessionStore:
         clock: Callable[[], float],
         sync_timeout: float,
         in_memory: bool,
+        waiting: list[Row] | None = None,
     ) -> None:
         self.path = path
         self.problems = problems
@@ -162,16 +169,23 @@ class SessionStore:
         self._problem_lock = threading.Lock()
         self._id_lock = threading.Lock()
         self._closed = False
+        self._record = RunRecord()
+        self._unsaved_ids: frozenset[int] = frozenset()
+        self._identity = None if in_memory else _identity(path)
         # Writer-thread state (touched only by the writer thread after start).
-        self._pending: deque[_Row] = deque()
-        self._samples: deque[_Row] = deque()
+        waiting = waiting or []  # rows the last run kept beside the log, not written yet
+        self._pending: deque[Row] = deque(r for r in waiting if r.kind != "sample")
+        self._samples: deque[Row] = deque(r for r in waiting if r.kind == "sample")
+        self._keeps_rows = bool(waiting)  # the room beside the log holds rows
         self._oldest_sample = 0.0
         self._failing = False
         self._retry_at = 0.0
+        self._checked_at = -CHECK_EVERY_S
         self._last_durable = time.monotonic()
         self._dropped = 0
         max_id = conn.execute("SELECT max(id) FROM sessions").fetchone()[0]
-        self._next_id = (max_id or 0) + 1
+        waiting_ids = [r.session_id for r in waiting if r.kind == "session"]
+        self._next_id = max([max_id or 0, *waiting_ids]) + 1
         self._first_id = self._next_id
         self._thread = threading.Thread(target=self._run, name="session-store", daemon=True)
         self._thread.start()
@@ -189,9 +203,10 @@ class SessionStore:
     ) -> SessionStore:
         """Open (or create) the log at ``path``; never raises, see ``problems`` instead.
 
-        Sessions left open by a crash or power cut are closed as 'interrupted' here. A file that
-        cannot be used is set aside and a fresh one tried once; failing that, the log is kept in
-        memory.
+        Rows the last run could not write are written, then sessions left open by a crash or
+        power cut are closed as 'interrupted'. A file that cannot be used is set aside (what
+        can still be read of a damaged one is copied into the fresh log) and a fresh one tried
+        once; failing that, the log is kept in memory.
         """
         path = Path(path)
         problems: list[StoreProblem] = []
@@ -200,28 +215,28 @@ class SessionStore:
             logger.error("%s", problem.message)
             problems.append(problem)
 
+        damaged: tuple[Path, str] | None = None  # a file set aside to rescue, and its damage
         for _attempt in range(2):
             conn: sqlite3.Connection | None = None
             try:
-                conn = _open_file(path)
-                interrupted = _recover_at_open(conn, path, report)
-                reader = _open_reader(path)
-                store = cls(
-                    path,
-                    conn,
-                    reader,
-                    problems,
-                    clock=clock,
-                    sync_timeout=sync_timeout,
-                    in_memory=False,
-                )
-                store.interrupted = interrupted
+                conn = open_file(path)
+                if damaged is not None:
+                    aside, detail = damaged
+                    rescue(conn, path, aside, damaged_in_places(detail), report)
+                settled = settle(conn, path, report)
+                reader = open_reader(path)
+                options = {"clock": clock, "sync_timeout": sync_timeout, "in_memory": False}
+                store = cls(path, conn, reader, problems, **options, waiting=settled.waiting)
+                store.interrupted = settled.interrupted
                 return store
             except (UnusableDatabase, sqlite3.DatabaseError, OSError) as exc:
                 if conn is not None:
                     conn.close()
-                if not _set_aside_unusable(path, exc, report):
+                aside = set_aside_unusable(path, exc, report)
+                if aside is None:
                     break
+                detail = worth_rescuing(exc)
+                damaged = (aside, detail) if detail is not None else None
         return cls._in_memory(path, problems, clock=clock, sync_timeout=sync_timeout)
 
     @classmethod
@@ -234,16 +249,10 @@ class SessionStore:
         sync_timeout: float,
     ) -> SessionStore:
         if not problems or problems[-1].kind != "not_saving":
-            problem = _not_saving(path, OSError("a new log could not be started"))
+            problem = not_saving(path, OSError("a new log could not be started"))
             problems.append(problem)
             logger.error("%s", problem.message)
-        uri = f"file:balance-kiosk-memory-{next(_memory_ids)}?mode=memory&cache=shared"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA foreign_keys = ON")
-        migrate(conn)
-        sync_word_checks(conn)
-        reader = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        reader.execute("PRAGMA read_uncommitted = ON")  # shared cache: don't wait on the writer
+        conn, reader = _memory_log()
         return cls(
             path,
             conn,
@@ -257,15 +266,23 @@ class SessionStore:
     # ----------------------------------------------------- the routine's writes
 
     def start_session(
-        self, profile_id: int, routine: str, level: int, *, t_ms: int | None = None
+        self,
+        profile_id: int,
+        routine: str,
+        level: int,
+        *,
+        t_ms: int | None = None,
+        settings: q.SessionSettings | None = None,
     ) -> int:
-        """Record that a routine starts; returns the session id. Waits (bounded) for the commit."""
+        """Record that a routine starts, with the safety settings in force (None: not known);
+        returns the session id. Waits (bounded) for the commit."""
         with self._id_lock:
             session_id = self._next_id
             self._next_id += 1
         t = self.now_ms() if t_ms is None else t_ms
-        params = (session_id, int(profile_id), str(routine), int(level), int(t))
-        self._submit(_Row("session", _INSERT_SESSION, params))
+        in_force = settings.as_row() if settings is not None else (None,) * 4
+        params = (session_id, int(profile_id), str(routine), int(level), int(t), *in_force)
+        self._submit(Row("session", params))
         self.flush(self._sync_timeout)
         return session_id
 
@@ -288,7 +305,7 @@ class SessionStore:
         except (TypeError, ValueError) as exc:
             logger.error("event %s not recorded: %s", kind, exc)
             return
-        self._submit(_Row("event", _INSERT_EVENT, params))
+        self._submit(Row("event", params))
 
     def record_sample(
         self, session_id: int, distance_mm: int | None, *, t_ms: int | None = None
@@ -300,7 +317,7 @@ class SessionStore:
         except (TypeError, ValueError) as exc:
             logger.error("distance sample not recorded: %s", exc)
             return
-        self._submit(_Row("sample", _INSERT_SAMPLE, params))
+        self._submit(Row("sample", params))
 
     def end_session(
         self,
@@ -320,8 +337,25 @@ class SessionStore:
             ended_how = Ending.STOPPED
         ending = str(ended_how)  # an Ending is stored as its word
         params = (int(t), ending, float(seconds_walking), float(seconds_paused), int(session_id))
-        self._submit(_Row("end", _END_SESSION, params))
+        self._submit(Row("end", params))
         self.flush(self._sync_timeout)
+
+    # ------------------------------------------------- the broker's outbox (kiosk/link)
+
+    def outbox_add(self, seq: int, kind: str, topic: str, payload: str, t_ms: int) -> None:
+        """Queue a message for the broker; committed durably, like an event."""
+        params = (int(seq), str(kind), str(topic), str(payload), int(t_ms))
+        self._submit(OutboxOp(INSERT_OUTBOX, params))
+
+    def outbox_delete(self, seq: int) -> None:
+        """Queue the removal of a message the broker has (or that was dropped)."""
+        self._submit(OutboxOp(DELETE_OUTBOX, (int(seq),)))
+
+    def outbox_rows(self) -> list[tuple[int, str, str, str, int]]:
+        """What the broker has not confirmed yet, oldest first: (seq, kind, topic, payload,
+        created_at). Reads what is committed; call `flush` first to include what is queued."""
+        with self.reading() as conn:
+            return conn.execute(READ_OUTBOX).fetchall()
 
     def flush(self, timeout: float | None = 5.0) -> bool:
         """Write everything queued so far; True when all of it is in the file."""
@@ -344,21 +378,12 @@ class SessionStore:
     def add_profile(self, name: str, *, goal_minutes: int = 10, goal_days: int = 3) -> int:
         """Create a walker's profile; raises ValueError if the name is taken, StoreError if
         the log cannot be written."""
-        name = _clean_name(name)
         now = self.now_ms()
-
-        def insert(conn: sqlite3.Connection) -> int:
-            cur = conn.execute(
-                """INSERT INTO profiles (name, goal_minutes, goal_days, created_at)
-                   VALUES (?, ?, ?, ?)""",
-                (name, goal_minutes, goal_days, now),
+        return self._call(
+            lambda conn: insert_profile(
+                conn, name, goal_minutes=goal_minutes, goal_days=goal_days, now_ms=now
             )
-            return int(cur.lastrowid or 0)
-
-        try:
-            return self._call(insert)
-        except sqlite3.IntegrityError:
-            raise ValueError(f"a profile named {name!r} already exists") from None
+        )
 
     def ensure_profile(self, name: str) -> int:
         """The id of the profile with this name, created with the default goal if missing."""
@@ -367,21 +392,12 @@ class SessionStore:
 
     def rename_profile(self, profile_id: int, name: str) -> None:
         """Raises ValueError if the name is empty or taken."""
-        name = _clean_name(name)
-        try:
-            self._call(
-                lambda conn: conn.execute(
-                    "UPDATE profiles SET name = ? WHERE id = ?", (name, profile_id)
-                )
-            )
-        except sqlite3.IntegrityError:
-            raise ValueError(f"a profile named {name!r} already exists") from None
+        self._call(lambda conn: rename_profile_row(conn, profile_id, name))
 
     def set_goal(self, profile_id: int, *, goal_minutes: int, goal_days: int) -> None:
         self._call(
-            lambda conn: conn.execute(
-                "UPDATE profiles SET goal_minutes = ?, goal_days = ? WHERE id = ?",
-                (goal_minutes, goal_days, profile_id),
+            lambda conn: set_goal_row(
+                conn, profile_id, goal_minutes=goal_minutes, goal_days=goal_days
             )
         )
 
@@ -412,8 +428,35 @@ class SessionStore:
             )
 
     def session_detail(self, session_id: int) -> q.SessionDetail | None:
-        with self.reading() as conn:
-            return q.session_detail(conn, session_id)
+        """One session with its events and samples. A session of this run that the file
+        cannot give (its rows wait to be written, or the file cannot be read) is answered
+        from memory (see RunRecord), so its summary is right whatever became of the file."""
+        kept = self._record.rows_of(session_id)
+        remembered = kept is not None and not kept[1]
+        if session_id not in self._unsaved_ids or not remembered:
+            try:
+                with self.reading() as conn:
+                    detail = q.session_detail(conn, session_id)
+                if detail is not None or not remembered:
+                    return detail
+            except sqlite3.Error:
+                if not remembered:
+                    raise
+        walker = self._record.profile_of(session_id)
+        return self._record.detail(session_id, self._profile_if_readable(walker))
+
+    def unsaved_sessions(self) -> set[int]:
+        """The sessions with records not yet in the file (kept in memory while it fails)."""
+        return set(self._unsaved_ids)
+
+    def _profile_if_readable(self, profile_id: int | None) -> q.Profile | None:
+        if profile_id is None:
+            return None
+        try:
+            with self.reading() as conn:
+                return q.profile_by_id(conn, profile_id)
+        except sqlite3.Error:
+            return None
 
     def weekly_summary(self, profile_id: int, *, weeks: int | None = 12) -> q.WeeklySummary | None:
         with self.reading() as conn:
@@ -421,9 +464,31 @@ class SessionStore:
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
-        """The read connection (for session_queries and log_export), one user at a time."""
+        """The read connection (for session_queries and log_export), one user at a time.
+        Damage found while reading has the writer check the whole file."""
         with self._read_lock:
-            yield self._reader
+            try:
+                yield self._reader
+            except sqlite3.DatabaseError as exc:
+                if is_damage(exc) and not self._closed:
+                    self._queue.put(_CHECK)
+                raise
+
+    def correct_clock(self, jump_ms: int) -> list[int]:
+        """The wall clock has just been set, `jump_ms` away from what this run logged with:
+        move the times of this run's sessions logged before, and return their ids.
+
+        Rows still waiting for room on the card were stamped on the old scale too, and moving
+        them in memory would be a guess: then nothing moves and the sessions keep their mark.
+        """
+
+        def correct(conn: sqlite3.Connection) -> list[int]:
+            if self._pending or self._samples:
+                logger.warning("the clock was set while rows wait to be saved; times not moved")
+                return []
+            return shift_session_times(conn, self._first_id, jump_ms, self.now_ms())
+
+        return self._call(correct)
 
     # ---------------------------------------------------------------- closing
 
@@ -432,10 +497,11 @@ class SessionStore:
 
         Already done by ``open``; sessions started by this store are never touched.
         """
-        return self._call(lambda conn: _recover(conn, self._first_id))
+        return self._call(lambda conn: recover(conn, self._first_id))
 
     def close(self, timeout: float = 5.0) -> None:
-        """Write what is buffered, checkpoint, and close. Safe to call twice."""
+        """Write what is buffered (or keep it beside the log), checkpoint, and close. Safe to
+        call twice."""
         if self._closed:
             return
         self._closed = True
@@ -462,9 +528,10 @@ class SessionStore:
         """Now on the log's clock, in ms since the epoch (the time sessions are stamped with)."""
         return int(round(self._clock() * 1000))
 
-    def _submit(self, row: _Row) -> None:
+    def _submit(self, row: Row | OutboxOp) -> None:
         if self._closed:
-            logger.warning("session log is closed; %s not recorded", row.kind)
+            what = row.kind if isinstance(row, Row) else "a change to the broker's outbox"
+            logger.warning("session log is closed; %s not recorded", what)
             return
         self._queue.put(row)
 
@@ -474,17 +541,22 @@ class SessionStore:
         call = _Call(fn)
         self._queue.put(call)
         if not call.done.wait(self._sync_timeout):
-            raise StoreError("the session log did not answer in time")
+            raise StoreError("the session log did not answer in time; try again")
         if isinstance(call.error, sqlite3.IntegrityError | ValueError):
             raise call.error
         if call.error is not None:
-            raise StoreError(f"could not save to {self.path}: {call.error}") from call.error
+            raise StoreError(store_error_text(self.path, call.error)) from call.error
         return call.result
 
     def _report(self, kind: str, message: str, level: int = logging.ERROR) -> None:
         logger.log(level, "%s", message)
         with self._problem_lock:
             self.problems.append(StoreProblem(kind, message))
+
+    def _add_problem(self, problem: StoreProblem) -> None:
+        self._report(problem.kind, problem.message)
+
+    # ------------------------------------------------------------ the writer
 
     def _run(self) -> None:
         """The writer thread: collect queued work, write it in one transaction, repeat."""
@@ -506,11 +578,14 @@ class SessionStore:
                 for it in items:
                     if isinstance(it, _Waiter | _Call):
                         it.done.set()
+                stop = _STOP in items
             if stop:
                 return
 
     def _wait_time(self) -> float | None:
         now = time.monotonic()
+        if self._pending and not self._failing:
+            return 0.0  # rows the last run kept: write them now
         if self._failing and (self._pending or self._samples):
             return max(0.0, self._retry_at - now)
         if self._samples:
@@ -519,10 +594,13 @@ class SessionStore:
 
     def _handle(self, items: list[object]) -> bool:
         waiters: list[_Waiter] = []
+        outbox: list[OutboxOp] = []
         stop = new_rows = False
         for it in items:
             if it is _STOP:
                 stop = True
+            elif it is _CHECK:
+                self._check_damage(None)
             elif isinstance(it, _Waiter):
                 waiters.append(it)
             elif isinstance(it, _Call):
@@ -532,32 +610,46 @@ class SessionStore:
                 except BaseException as exc:
                     it.error = exc
                 it.done.set()
-            elif isinstance(it, _Row):
-                if it.kind == "sample":
-                    if not self._samples:
-                        self._oldest_sample = time.monotonic()
-                    self._samples.append(it)
-                else:
-                    self._pending.append(it)
-                    new_rows = True
+            elif isinstance(it, Row):
+                new_rows = self._take(it) or new_rows
+            elif isinstance(it, OutboxOp):
+                outbox.append(it)
         self._trim()
-        now = time.monotonic()
-        if self._failing:
-            due = bool(waiters) or stop or new_rows or now >= self._retry_at
-        else:
-            due = (
-                bool(waiters)
-                or stop
-                or new_rows
-                or (bool(self._samples) and now - self._oldest_sample >= SAMPLE_BUFFER_S)
-            )
-        ok = self._write() if due else True
+        ok = self._write() if self._due(bool(waiters) or stop or new_rows) else True
+        if outbox:
+            write_outbox(self._conn, outbox)
+        if stop:
+            self._finish()
+        self._unsaved_ids = frozenset(r.session_id for r in (*self._pending, *self._samples))
         for w in waiters:
             w.ok = ok
             w.done.set()
         return stop
 
-    def _write(self) -> bool:
+    def _take(self, row: Row) -> bool:
+        """Buffer a queued row (and remember it for this run); True for a row that is not a
+        sample, which is written at once."""
+        self._record.remember(row)
+        if row.kind == "sample":
+            if not self._samples:
+                self._oldest_sample = time.monotonic()
+            self._samples.append(row)
+            return False
+        self._pending.append(row)
+        return True
+
+    def _due(self, asked: bool) -> bool:
+        """Whether to write now: asked to (a waiter, a stop, new rows), or time has come."""
+        if asked:
+            return True
+        now = time.monotonic()
+        if self._failing:
+            return now >= self._retry_at
+        return bool(self._samples) and now - self._oldest_sample >= SAMPLE_BUFFER_S
+
+    def _write(self, again: bool = True) -> bool:
+        if not self._watch_file():
+            return False
         if not self._pending and not self._samples:
             return True
         rows = list(self._pending)
@@ -571,7 +663,7 @@ class SessionStore:
             for row in rows:
                 conn.execute(row.sql, row.params)
             if samples:
-                conn.executemany(_INSERT_SAMPLE, samples)
+                conn.executemany(INSERT_SAMPLE, samples)
             conn.execute("COMMIT")
         except _BAD_ROW as exc:
             _rollback(conn)
@@ -579,7 +671,8 @@ class SessionStore:
             return self._write_one_by_one()
         except (sqlite3.Error, OSError) as exc:
             _rollback(conn)
-            self._write_failed(exc)
+            if self._write_failed(exc) and again:  # a fresh log replaced a damaged one
+                return self._write(again=False)
             return False
         finally:
             if durable:
@@ -619,15 +712,21 @@ class SessionStore:
         self._write_succeeded(0)
         return True
 
-    def _write_failed(self, exc: BaseException) -> None:
+    def _write_failed(self, exc: BaseException) -> bool:
+        """Note a failed write; True when the file turned out damaged and was replaced."""
         self._retry_at = time.monotonic() + RETRY_EVERY_S
-        if self._failing:
-            return
-        self._failing = True
-        problem = _write_problem(self.path, exc)
-        self._report(problem.kind, problem.message)
+        if not is_full(exc) and self._check_damage(exc):
+            return True
+        if not self._failing:
+            self._failing = True
+            problem = write_problem(self.path, exc)
+            self._report(problem.kind, problem.message)
+        return False
 
     def _write_succeeded(self, count: int) -> None:
+        if self._keeps_rows and not self._pending and not self._samples:
+            unsaved.clear(self.path)  # what the last run kept is in the log now
+            self._keeps_rows = False
         if self._failing:
             self._failing = False
             self._report(
@@ -643,7 +742,7 @@ class SessionStore:
             self._samples.popleft()
             dropped += 1
         if len(self._pending) > MAX_PENDING_ROWS:
-            kept: deque[_Row] = deque()
+            kept: deque[Row] = deque()
             excess = len(self._pending) - MAX_PENDING_ROWS
             for row in self._pending:
                 if excess and row.kind == "event":
@@ -661,141 +760,220 @@ class SessionStore:
                 )
             self._dropped += dropped
 
+    def _finish(self) -> None:
+        """At close, on the writer thread, after the last write (which also wrote back a log
+        deleted meanwhile): rows that still cannot be written are kept beside the log, or,
+        where there is no room at all, described in the journal."""
+        if self._pending or self._samples:
+            self._keep_unsaved()
+        elif self._keeps_rows:
+            unsaved.clear(self.path)
+            self._keeps_rows = False
 
-def _open_file(path: Path) -> sqlite3.Connection:
-    inspect_file(path)
-    prepare_file(path)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    def _keep_unsaved(self) -> None:
+        rows = [*self._pending, *self._samples]
+        sessions = sorted({row.session_id for row in rows})
+        kept_in, dropped = (None, len(rows)) if self.in_memory else unsaved.keep(self.path, rows)
+        if kept_in is None:
+            for line in unsaved.describe(rows):
+                logger.error("not saved, and nowhere to keep it: %s", line)
+        elif dropped:
+            logger.error("%d distance sample(s) did not fit in %s", dropped, kept_in.name)
+        problem = unsaved_problem(self.path, kept_in, sessions)
+        self._report(problem.kind, problem.message)
+
+    # ------------------------------------------- a file changed under the store
+
+    def _watch_file(self) -> bool:
+        """Whether the file at the log's name is still the one being written; if it was
+        deleted or replaced it is written back, if overwritten it is replaced (False when
+        that could not be done now: the rows wait)."""
+        if self.in_memory:
+            return True
+        what = _what_happened(self.path, self._identity)
+        if what is None:
+            return True
+        if what == "overwritten":
+            self._replace_log("was overwritten while the kiosk was running")
+            return True
+        return self._write_back(what)
+
+    def _check_damage(self, exc: BaseException | None) -> bool:
+        """Check the whole file after an error; when it is damaged, replace it (True)."""
+        now = time.monotonic()
+        surely_damaged = exc is not None and is_damage(exc)
+        if self.in_memory or (now - self._checked_at < CHECK_EVERY_S and not surely_damaged):
+            return False
+        self._checked_at = now
+        try:  # a connection of its own: the writer's cache may hold pages since gone bad
+            with contextlib.closing(open_reader(self.path)) as checker:
+                found = damage_found(checker)
+        except sqlite3.Error:
+            found = None  # the check itself could not run (e.g. an I/O error): retry later
+        if found is None and exc is not None and is_damage(exc):
+            found = str(exc)
+        if found is None:
+            return False
+        self._replace_log(damaged_in_places(found))
+        return True
+
+    def _replace_log(self, happened: str) -> None:
+        """The file cannot be trusted (``happened``: why): keep it aside, start a fresh log,
+        copy into it what can still be read, and write this run's sessions again from memory."""
+        logger.error("the session log %s %s: replacing it", self.path, happened)
+        with self._read_lock:
+            self._reader.close()
+            try:
+                aside = set_aside(self.path)
+            except OSError as exc:
+                self._to_memory(exc)
+                return
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()  # its last checkpoint lands in the kept file
+            try:
+                conn = open_file(self.path)
+                rescue(conn, self.path, aside, happened, self._add_problem)
+                self._write_run_again(conn)
+                self._use(conn, open_reader(self.path))
+            except (UnusableDatabase, sqlite3.Error, OSError) as exc:
+                self._to_memory(exc)
+
+    def _write_back(self, what: str) -> bool:
+        """The file was deleted or replaced, but the open connection still holds the whole
+        log: copy it out, and make the copy the log under its name."""
+        rebuilt = self.path.with_name(f"{self.path.name}.rebuild")
+        try:
+            rebuilt.unlink(missing_ok=True)
+            # Page by page with the backup API: SQLite 3.40's VACUUM INTO wrote a copy with
+            # unused pages and missing index rows from a log whose file had been deleted.
+            with contextlib.closing(sqlite3.connect(rebuilt)) as copy:
+                self._conn.backup(copy)
+        except (sqlite3.Error, OSError) as exc:
+            self._write_failed(exc)  # e.g. full: the rows wait, and this is tried again
+            return False
+        with self._read_lock:
+            self._reader.close()
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            aside = _keep_newcomer(self.path) if what == "replaced" else None
+            try:
+                if what == "replaced" and aside is None:
+                    raise OSError("the file put in its place could not be moved aside")
+                os.replace(rebuilt, self.path)
+                self._use(open_file(self.path), open_reader(self.path))
+            except (UnusableDatabase, sqlite3.Error, OSError) as exc:
+                self._to_memory(exc)
+                return True
+        happened = "deleted" if what == "deleted" else "replaced by another file"
+        self._add_problem(moved_problem(self.path, happened, aside))
+        return True
+
+    def _write_run_again(self, conn: sqlite3.Connection) -> None:
+        """Write this run's sessions into ``conn`` from memory, over whatever was rescued of
+        them; their rows still waiting are part of that, so they leave the buffers."""
+        written: set[int] = set()
+        for session_id in self._record.session_ids():
+            kept = self._record.rows_of(session_id)
+            walker = self._record.profile_of(session_id)
+            if kept is None or walker is None:
+                continue
+            rows, partial = kept
+            if _clear_session(conn, session_id, walker, rows if partial else None):
+                rows = [r for r in rows if r.kind != "session"]  # its row stays, with samples
+            replay(conn, rows)
+            written.add(session_id)
+        self._pending = deque(r for r in self._pending if r.session_id not in written)
+        self._samples = deque(r for r in self._samples if r.session_id not in written)
+
+    def _use(self, conn: sqlite3.Connection, reader: sqlite3.Connection) -> None:
+        self._conn, self._reader = conn, reader
+        self._identity = _identity(self.path)
+        unsaved.make_room(self.path)  # the room may have gone with the old file
+
+    def _to_memory(self, exc: BaseException) -> None:
+        """No file can be used now: go on in memory, with this run's sessions, and say so."""
+        conn, reader = _memory_log()
+        self.in_memory = True
+        self._write_run_again(conn)
+        self._conn, self._reader = conn, reader
+        self._add_problem(not_saving(self.path, exc))
+
+
+def _memory_log() -> tuple[sqlite3.Connection, sqlite3.Connection]:
+    """A log in memory (writer and reader) for when no file can be used."""
+    uri = f"file:balance-kiosk-memory-{next(_memory_ids)}?mode=memory&cache=shared"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn)
+    sync_word_checks(conn)
+    reader = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    reader.execute("PRAGMA read_uncommitted = ON")  # shared cache: don't wait on the writer
+    return conn, reader
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
     try:
-        configure(conn)
-        migrate(conn)
-        _sync_word_checks(conn)
-        secure_files(path)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
-def _recover_at_open(
-    conn: sqlite3.Connection, path: Path, report: Callable[[StoreProblem], None]
-) -> list[int]:
-    """Close the sessions a crash left open and return their ids; damage raises, any other
-    error is only reported."""
+def _what_happened(path: Path, identity: tuple[int, int] | None) -> str | None:
+    """None while ``path`` is the file the store opened; else deleted|replaced|overwritten."""
     try:
-        closed = _recover(conn, None)
-        if closed:
-            logger.warning("closed %d interrupted session(s): %s", len(closed), closed)
-        return closed
-    except sqlite3.Error as exc:
-        if is_damage(exc):
-            raise
-        # e.g. a full disk: keep the file; the next open tries again.
-        report(_write_problem(path, exc))
-        return []
+        info = os.stat(path)
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        return "deleted"
+    except OSError:
+        return None  # cannot tell: carry on, a write will say more
+    if identity is not None and (info.st_dev, info.st_ino) != identity:
+        return "replaced"
+    if head and head != SQLITE_MAGIC:
+        return "overwritten"
+    return None
 
 
-def _open_reader(path: Path) -> sqlite3.Connection:
-    """The read-only connection the caregiver queries use, beside the writer."""
-    return sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+def _keep_newcomer(path: Path) -> Path | None:
+    """Move a file put in the log's place aside (the log's companions stay: they are the
+    open log's), untouched."""
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.replaced-{stamp}")
+    try:
+        path.rename(target)
+    except OSError as exc:
+        logger.error("could not move the file found at %s aside: %s", path, exc)
+        return None
+    return target
 
 
-def _set_aside_unusable(
-    path: Path, exc: BaseException, report: Callable[[StoreProblem], None]
+def _clear_session(
+    conn: sqlite3.Connection, session_id: int, walker: int, partial_rows: list[Row] | None
 ) -> bool:
-    """After a failed open: True when the file was set aside (so a fresh one is worth trying).
-
-    An error that is not about the file's contents (locked, full, no permission) and a file
-    that cannot be moved are reported as not saving, and False is returned.
-    """
-    if isinstance(exc, UnusableDatabase):
-        unusable = exc
-    elif is_damage(exc):
-        unusable = UnusableDatabase("unreadable", f"it is damaged: {exc}")
+    """Make room for a session written again from memory: its rescued rows go, and its walker
+    is there. For a session whose oldest samples memory let go (``partial_rows``), the rescued
+    samples before the kept ones stay, and so does its row (True)."""
+    first_kept = None
+    if partial_rows is not None:
+        first_kept = min((r.params[1] for r in partial_rows if r.kind == "sample"), default=None)
+    conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
+    if first_kept is None:
+        conn.execute("DELETE FROM samples WHERE session_id = ?", (session_id,))
     else:
-        report(_not_saving(path, exc))  # locked, full, no permission: not the file
-        return False
-    try:
-        aside = set_aside(path)
-    except OSError as move_exc:
-        report(_not_saving(path, move_exc))
-        return False
-    report(_set_aside_problem(path, aside, unusable))
-    return True
-
-
-def _sync_word_checks(conn: sqlite3.Connection) -> None:
-    """Bring the file's word checks up to this vocabulary, unless it cannot be written now.
-
-    Only a damaged file stops the open: with a full disk or a busy file the log is still
-    usable (the store checks its own words), and the next open tries again.
-    """
-    try:
-        sync_word_checks(conn)
-    except sqlite3.Error as exc:
-        if is_damage(exc):
-            raise
-        logger.warning(
-            "could not update the session log's word checks (%s); retried at next open", exc
+        conn.execute(
+            "DELETE FROM samples WHERE session_id = ? AND t >= ?", (session_id, first_kept)
         )
-
-
-def _recover(conn: sqlite3.Connection, before_id: int | None) -> list[int]:
-    """Close open sessions as 'interrupted', ending at their last event or sample.
-
-    Walking time is estimated as the time up to that end less the paused spans.
-    """
-    sql = "SELECT id, started_at FROM sessions WHERE ended_at IS NULL"
-    params: tuple = ()
-    if before_id is not None:
-        sql += " AND id < ?"
-        params = (before_id,)
-    open_sessions = conn.execute(sql, params).fetchall()
-    if not open_sessions:
-        return []
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for session_id, started_at in open_sessions:
-            last_event = conn.execute(
-                "SELECT max(t) FROM events WHERE session_id = ?", (session_id,)
-            ).fetchone()[0]
-            last_sample = conn.execute(
-                "SELECT max(t) FROM samples WHERE session_id = ?", (session_id,)
-            ).fetchone()[0]
-            ended_at = max(started_at, last_event or started_at, last_sample or started_at)
-            marks = conn.execute(
-                f"""SELECT t, kind FROM events WHERE session_id = ? AND {_PAUSE_MARKS}
-                    ORDER BY t, id""",
-                (session_id,),
-            ).fetchall()
-            paused = _paused_seconds(marks, ended_at)
-            walking = max(0.0, (ended_at - started_at) / 1000 - paused)
-            conn.execute(
-                _END_SESSION,
-                (ended_at, str(Ending.INTERRUPTED), walking, paused, session_id),
-            )
-        conn.execute("COMMIT")
-    except BaseException:
-        _rollback(conn)
-        raise
-    finally:
-        conn.execute("PRAGMA synchronous = NORMAL")
-    return [s[0] for s in open_sessions]
-
-
-def _paused_seconds(marks: list[tuple[int, str]], end_ms: int) -> float:
-    total = 0
-    paused_at: int | None = None
-    for t, kind in marks:
-        if kind == EventKind.PAUSE and paused_at is None:
-            paused_at = t
-        elif kind == EventKind.RESUME and paused_at is not None:
-            total += t - paused_at
-            paused_at = None
-    if paused_at is not None:
-        total += max(0, end_ms - paused_at)
-    return total / 1000
+    older = conn.execute("SELECT count(*) FROM samples WHERE session_id = ?", (session_id,))
+    if older.fetchone()[0] == 0:
+        conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+    conn.execute(
+        "INSERT OR IGNORE INTO profiles (id, name, created_at) VALUES (?, ?, 0)",
+        (walker, f"Walker {walker} (recovered)"),
+    )
+    row = conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
+    return row is not None
 
 
 def _clean_name(name: str) -> str:
@@ -810,6 +988,15 @@ def _clean_name(name: str) -> str:
     return name
 
 
+def _refuse_taken_name(conn: sqlite3.Connection, name: str, profile_id: int | None) -> None:
+    """ValueError when another walker has this name in any capitals or accent spelling ("ZOË"
+    beside "Zoë"); SQLite's NOCASE folds only A to Z."""
+    key = q.name_key(name)
+    for other in q.profiles(conn):
+        if other.id != profile_id and q.name_key(other.name) == key:
+            raise ValueError(f"a profile named {other.name!r} already exists")
+
+
 def _mm(distance_mm: float | None) -> int | None:
     return None if distance_mm is None else int(round(distance_mm))
 
@@ -820,50 +1007,53 @@ def _rollback(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
 
 
-def _set_aside_problem(path: Path, aside: Path, exc: UnusableDatabase) -> StoreProblem:
-    advice = (
-        "To see those sessions again, install the newer kiosk software."
-        if exc.reason == "newer"
-        else "Give the kept file to whoever looks after the kiosk; they may be able to rescue it."
-    )
-    return StoreProblem(
-        exc.reason,
-        f"The session log {path} {exc.describe()}. It was kept unchanged as {aside.name} "
-        f"and a new, empty log was started; earlier sessions are not shown. {advice}",
-    )
-
-
-def _write_problem(path: Path, exc: BaseException) -> StoreProblem:
-    waiting = "The exercise goes on; what it records is kept in memory and saved later."
-    full = getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or (
-        isinstance(exc, OSError) and exc.errno == errno.ENOSPC
-    )
-    if full:
-        return StoreProblem(
-            "disk_full",
-            f"The kiosk's storage is full, so sessions cannot be saved to {path}. {waiting} "
-            "Free some space on the storage (SD card), or ask whoever looks after the kiosk.",
-        )
-    return StoreProblem(
-        "write_error",
-        f"The kiosk could not save to the session log {path} ({exc}). {waiting} "
-        "If this keeps happening, ask whoever looks after the kiosk to check the storage.",
-    )
-
-
-def _not_saving(path: Path, exc: BaseException) -> StoreProblem:
-    reason = getattr(exc, "strerror", None) or str(exc)
-    return StoreProblem(
-        "not_saving",
-        f"Sessions are NOT being saved: the session log {path} could not be opened ({reason}). "
-        "The exercise still works. Check that the data folder exists and has free space, "
-        "then restart the kiosk.",
-    )
-
-
 @atexit.register
 def _close_open_stores() -> None:
     """Write what is buffered if the program exits without closing its store."""
     for store in list(_open_stores):
         with contextlib.suppress(Exception):
             store.close(timeout=2.0)
+
+
+# The walkers' profiles, written on any writing connection: the store's writer thread, or
+# the web dashboard's own short-lived connection (a process of its own, see kiosk.web).
+
+GOAL_MINUTES = (1, 120)  # minutes a day
+GOAL_DAYS = (1, 7)  # days a week
+
+
+def insert_profile(
+    conn: sqlite3.Connection, name: str, *, goal_minutes: int, goal_days: int, now_ms: int
+) -> int:
+    """A new walker; ValueError when the name is empty, too long or taken (also as 'ZOË'
+    beside 'Zoë')."""
+    name = _clean_name(name)
+    _refuse_taken_name(conn, name, None)
+    try:
+        cur = conn.execute(
+            """INSERT INTO profiles (name, goal_minutes, goal_days, created_at)
+               VALUES (?, ?, ?, ?)""",
+            (name, goal_minutes, goal_days, now_ms),
+        )
+    except sqlite3.IntegrityError:
+        raise ValueError(f"a profile named {name!r} already exists") from None
+    return int(cur.lastrowid or 0)
+
+
+def rename_profile_row(conn: sqlite3.Connection, profile_id: int, name: str) -> None:
+    """ValueError when the name is empty, too long or taken."""
+    name = _clean_name(name)
+    _refuse_taken_name(conn, name, profile_id)
+    try:
+        conn.execute("UPDATE profiles SET name = ? WHERE id = ?", (name, profile_id))
+    except sqlite3.IntegrityError:
+        raise ValueError(f"a profile named {name!r} already exists") from None
+
+
+def set_goal_row(
+    conn: sqlite3.Connection, profile_id: int, *, goal_minutes: int, goal_days: int
+) -> None:
+    conn.execute(
+        "UPDATE profiles SET goal_minutes = ?, goal_days = ? WHERE id = ?",
+        (goal_minutes, goal_days, profile_id),
+    )

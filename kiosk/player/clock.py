@@ -276,7 +276,8 @@ class AudioSpool:
 
     def _write(self, frame: av.AudioFrame, at: int) -> int:
         """Write `frame` from sample frame `at`, skipping parts already written; next frame."""
-        data = frame.to_ndarray().tobytes()
+        # Packed s16: one plane, maybe padded past the last sample.
+        data = bytes(frame.planes[0])[: frame.samples * self._frame_bytes]
         end = at + frame.samples
         for start, stop in self._gaps(at, end):
             chunk = data[(start - at) * self._frame_bytes : (stop - at) * self._frame_bytes]

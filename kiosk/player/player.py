@@ -35,12 +35,12 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy as np
 import pygame
 from av.video.reformatter import VideoReformatter
 
 from kiosk.player.captions import CaptionError, CaptionOverlay, CaptionTrack, Cue, load_captions
 from kiosk.player.clock import MediaClock, MixerClock, WallClock
+from kiosk.player.decoders import V4L2_DECODER_DEVICE, open_video_decoder
 from kiosk.player.routine import Chapter, Routine, chapter_index_at
 from kiosk.player.sound import init_mixer
 
@@ -90,10 +90,15 @@ class PlayerStats:
         return 1000 * self.convert_s / self.frames_converted if self.frames_converted else 0.0
 
     def av_offset_ms(self, percentile: float) -> float:
-        """A percentile (0-100) of the A/V offsets; 0.0 before any frame was shown."""
-        if not self.av_offsets_ms:
+        """A percentile (0-100) of the A/V offsets, interpolated between the two nearest
+        (as numpy's default does); 0.0 before any frame was shown."""
+        ordered = sorted(self.av_offsets_ms)
+        if not ordered:
             return 0.0
-        return float(np.percentile(np.fromiter(self.av_offsets_ms, float), percentile))
+        place = (len(ordered) - 1) * min(max(percentile, 0.0), 100.0) / 100
+        below = math.floor(place)
+        above = min(below + 1, len(ordered) - 1)
+        return ordered[below] + (ordered[above] - ordered[below]) * (place - below)
 
     def summary(self) -> dict[str, float | int]:
         return {
@@ -237,11 +242,19 @@ class _VideoDecoder:
     """
 
     def __init__(
-        self, path: Path, info: VideoInfo, stats: PlayerStats, size: int, refill_at: int = 0
+        self,
+        path: Path,
+        info: VideoInfo,
+        stats: PlayerStats,
+        size: int,
+        refill_at: int = 0,
+        hardware_device: Path | None = V4L2_DECODER_DEVICE,
     ) -> None:
         self._path = path
         self._info = info
         self._stats = stats
+        self._hardware_device = hardware_device
+        self.codec: av.CodecContext | None = None  # the decoder in use, once the thread opened it
         self.queue: queue.Queue[tuple[int, float, object]] = queue.Queue(maxsize=size)
         self._refill_at = max(0, min(refill_at, size - 1))
         self._room = threading.Event()  # set when the queue is low enough to refill
@@ -307,7 +320,7 @@ class _VideoDecoder:
 
     def _decode(self, container: av.container.InputContainer) -> None:
         stream = container.streams.video[0]
-        stream.thread_type = decode_threads(stream)
+        self.codec = open_video_decoder(stream, self._hardware_device)
         generation = 0
         target: float | None = None  # after a seek: skip frames until this time
         held: tuple[float, av.VideoFrame] | None = None
@@ -354,7 +367,7 @@ class _VideoDecoder:
         except av.FFmpegError:
             logger.debug("%s: seek failed; decoding from the start", self._path.name)
             container.seek(0, stream=stream, backward=True, any_frame=False)
-        stream.codec_context.flush_buffers()
+        self.codec.flush_buffers()
 
     def _frames(
         self, container: av.container.InputContainer, stream: av.VideoStream
@@ -366,7 +379,7 @@ class _VideoDecoder:
         bad_in_a_row = 0
         for packet in container.demux(stream):
             try:
-                decoded = packet.decode()
+                decoded = self.codec.decode(packet)
             except av.FFmpegError as err:
                 bad_in_a_row += 1
                 logger.debug("%s: damaged video packet: %s", self._path.name, err)
@@ -415,11 +428,13 @@ class RoutinePlayer:
         audio: bool = True,
         queue_frames: int = QUEUE_FRAMES,
         refill_at: int = REFILL_AT,
+        hardware_decoder_device: Path | None = V4L2_DECODER_DEVICE,
     ) -> None:
         """Open and check the file (raises PlayerError); nothing plays until `start()`.
 
         `clock` is the monotonic time source used when there is no sound (tests pass a fake);
-        `audio=False` plays silently by that clock even if the file has sound.
+        `audio=False` plays silently by that clock even if the file has sound;
+        `hardware_decoder_device` is where the Pi's H.264 decoder would be (None: software).
         """
         self.path = Path(path)
         try:
@@ -433,7 +448,9 @@ class RoutinePlayer:
         self._now = clock or time.monotonic
         self._captions = self._load_captions(captions)
         self._overlay = CaptionOverlay()
-        self._decoder = _VideoDecoder(self.path, self.info, self.stats, queue_frames, refill_at)
+        self._decoder = _VideoDecoder(
+            self.path, self.info, self.stats, queue_frames, refill_at, hardware_decoder_device
+        )
         self._owns_mixer = False
         self._clock: MediaClock = self._make_clock(audio)
         self._generation = 0
@@ -444,14 +461,11 @@ class RoutinePlayer:
         self._show_next_at_once = True
         self._video_done = False
         self._last_frame_end = 0.0
-        self._pixels: np.ndarray | None = None  # the picture on show, converted for drawing
+        self._pixels: av.VideoFrame | None = None  # the picture on show, converted for drawing
         self._pixels_key: tuple[int, tuple[int, int], str | None] | None = None
         self._reformatter = VideoReformatter()
         self._caption: str | None = None
-        self._started = False
-        self._paused = False
-        self._ended = False
-        self._closed = False
+        self._started = self._paused = self._ended = self._closed = False
 
     @classmethod
     def from_routine(cls, routine: Routine, **options) -> RoutinePlayer:
@@ -537,6 +551,13 @@ class RoutinePlayer:
     def current_caption(self) -> str | None:
         """The caption text showing since the last update, or None."""
         return self._caption
+
+    @property
+    def decoder_name(self) -> str | None:
+        """libav's name for the picture's decoder (h264_v4l2m2m is the Pi's hardware one);
+        None until the decoding thread has opened it."""
+        codec = self._decoder.codec
+        return None if codec is None else codec.name
 
     @property
     def frame_time_s(self) -> float:
@@ -709,22 +730,22 @@ class RoutinePlayer:
             self._pixels = None  # let the old buffer go first: the allocator reuses it
             self._pixels = self._convert(self._frame, picture.size, order or "bgra")
             self._pixels_key = key
-        visible = picture.clip(surface.get_rect())
-        if order is not None and visible.size == picture.size:
-            # The screen's own layout: one copy straight into its pixels, no blit.
-            target = pygame.surfarray.pixels2d(surface)
-            target[visible.left : visible.right, visible.top : visible.bottom] = self._pixels.view(
-                np.uint32
-            )[..., 0].T
-            del target  # unlocks the surface
+        plane = self._pixels.planes[0]
+        if order is not None and _whole_rows(surface, picture, plane.line_size):
+            # The usual case in a window of the video's shape: the picture is a run of the
+            # screen's bytes, written with one copy and nothing imported to do it.
+            start = picture.top * surface.get_pitch()
+            surface.get_buffer().write(plane, start)  # its buffer: line_size x height
+        elif order is not None and surface.get_rect().contains(picture):
+            _copy_into(surface, picture, plane)
         else:
             # Clipped, or a layout without a direct copy: pygame blits (and converts) it.
             layout = "RGBA" if order == "rgba" else "BGRA"
-            image = pygame.image.frombuffer(self._pixels, picture.size, layout)
+            image = pygame.image.frombuffer(plane, picture.size, layout, plane.line_size)
             surface.blit(image, picture.topleft)
 
-    def _convert(self, frame: av.VideoFrame, size: tuple[int, int], order: str) -> np.ndarray:
-        """`frame` scaled to `size` as (height, width, 4) bytes in the byte `order` given.
+    def _convert(self, frame: av.VideoFrame, size: tuple[int, int], order: str) -> av.VideoFrame:
+        """`frame` scaled to `size` in the 32-bit byte `order` given, by swscale.
 
         One reformatter for the whole playback keeps its swscale context (building one costs
         more than converting a frame), and one scaling thread costs the least CPU (FFmpeg's
@@ -739,12 +760,9 @@ class RoutinePlayer:
             interpolation="FAST_BILINEAR",
             threads=1,
         )
-        # Rows may be padded (854 px wide gives 3424-byte rows, not 3416): to_ndarray gives a
-        # strided view honouring line_size; packing it makes the buffer pygame can wrap.
-        pixels = np.ascontiguousarray(converted.to_ndarray())
         self.stats.convert_s += time.perf_counter() - started
         self.stats.frames_converted += 1
-        return pixels
+        return converted
 
     # -- teardown -----------------------------------------------------------------------------
     def close(self) -> None:
@@ -776,17 +794,30 @@ def pixel_order(surface: pygame.Surface) -> str | None:
     }.get((red, green, blue))
 
 
-# Below this many bits a second the decoder keeps up easily on one thread; frame threads
-# then cost more in hand-overs than they save (measured: 1 ms a frame on the demo routine).
-CHEAP_STREAM_BPS = 1_000_000
+def _whole_rows(surface: pygame.Surface, picture: pygame.Rect, line_size: int) -> bool:
+    """True when `picture` spans whole rows of `surface`, both without row padding."""
+    pitch = surface.get_pitch()
+    return (
+        picture.left == 0
+        and picture.width == surface.get_width()
+        and pitch == line_size == 4 * picture.width
+        and picture.top >= 0
+        and picture.bottom <= surface.get_height()
+    )
 
 
-def decode_threads(stream: av.VideoStream) -> str:
-    """FFmpeg's frame and slice threads for real work (720p at ordinary bit rates on a
-    Pi), none for cheap streams such as drawn demo videos."""
-    bit_rate = stream.bit_rate or stream.codec_context.bit_rate or 0
-    cheap = 0 < bit_rate < CHEAP_STREAM_BPS and stream.width * stream.height <= 1280 * 720
-    return "NONE" if cheap else "AUTO"
+def _copy_into(
+    surface: pygame.Surface, picture: pygame.Rect, plane: av.video.plane.VideoPlane
+) -> None:
+    """Copy 32-bit pixels into the part `picture` of `surface` (same layout), row by row
+    through numpy: rows may be padded (854 px wide gives 3424-byte rows, not 3416)."""
+    import numpy as np
+
+    rows = np.frombuffer(plane, np.uint32, count=plane.line_size // 4 * picture.height)
+    rows = rows.reshape(picture.height, plane.line_size // 4)[:, : picture.width]
+    target = pygame.surfarray.pixels2d(surface)
+    target[picture.left : picture.right, picture.top : picture.bottom] = rows.T
+    del target  # unlocks the surface
 
 
 def _bars(area: pygame.Rect, picture: pygame.Rect) -> list[pygame.Rect]:

@@ -15,9 +15,16 @@ def _axis_label(surface: pygame.Surface, text: str, pos: tuple[int, int]) -> Non
 
 
 def draw_session_chart(
-    surface: pygame.Surface, rect: pygame.Rect, detail, reach_mm: int, full_scale_mm: int = 1200
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    detail,
+    reach_mm: int,
+    full_scale_mm: int = 1200,
+    *,
+    label: str | None = None,
 ) -> None:
-    """Distance over the session, the reach line, and the spans the alarm sounded."""
+    """Distance over the session, the reach line (named by ``label``), and the spans the
+    alarm sounded."""
     pygame.draw.rect(surface, theme.PANEL, rect)
     session = detail.session
     start = session.started_at
@@ -36,7 +43,8 @@ def draw_session_chart(
         pygame.draw.rect(surface, theme.ALERT, band)
     reach_y = y_of(reach_mm)
     pygame.draw.line(surface, theme.PRIMARY, (plot.left, reach_y), (plot.right, reach_y), 3)
-    _axis_label(surface, f"reach {reach_mm} mm", (plot.left + 6, reach_y - _SMALL - 2))
+    label = label or f"reach {reach_mm} mm"
+    _axis_label(surface, label, (plot.left + 6, reach_y - _SMALL - 2))
     points = [
         (x_of(s.t), y_of(s.distance_mm if s.distance_mm is not None else full_scale_mm))
         for s in detail.samples

@@ -7,6 +7,7 @@ and touch points are turned back the same way.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 import pygame
@@ -50,11 +51,25 @@ class Rotation:
         display.blit(pygame.transform.rotate(logical, -self.degrees), (0, 0))
 
 
+def prefer_plain_window_pixels() -> None:
+    """Under X11, keep the window's pixels in shared memory rather than in an OpenGL texture.
+
+    SDL otherwise presents a window surface through OpenGL wherever it can; with no GPU (a
+    virtual or remote X server) that is Mesa's software renderer, which cost the player three
+    times the CPU of copying the pixels to the X server itself. On a Pi console (KMSDRM) the
+    texture is the only way and runs on the GPU: this leaves it alone, as it leaves a choice
+    made in SDL_FRAMEBUFFER_ACCELERATION. Call after pygame.display.init(), before set_mode().
+    """
+    if pygame.display.get_driver() == "x11":
+        os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
+
+
 def open_display(size: tuple[int, int], *, windowed: bool, extra: int = 0) -> pygame.Surface:
     """The kiosk's display: full screen, or a window of `size` with `extra` rows below it
     (the simulator's strip)."""
     pygame.display.init()
     pygame.font.init()
+    prefer_plain_window_pixels()
     pygame.display.set_caption("balance-kiosk")
     if windowed:
         return pygame.display.set_mode((size[0], size[1] + extra))

@@ -1,9 +1,9 @@
 """``balance-kiosk doctor``: check each part of a kiosk and say what to try when one fails.
 
 For an installer or a caregiver at the Pi: one line per part (settings, I2C, sensor, buzzer,
-screen, sound, routine, session log, free space, service), each failure with a fix, then a
-summary. ``--json`` prints the same results as a JSON list. Exit code 0 when nothing FAILs
-(warnings and skips are fine), 1 otherwise; never a traceback.
+screen, sound, routine, session log, free space, service, MQTT broker), each failure with a
+fix, then a summary. ``--json`` prints the same results as a JSON list. Exit code 0 when
+nothing FAILs (warnings and skips are fine), 1 otherwise; never a traceback.
 
 Doctor looks and does not repair. It leaves the hardware to a kiosk that is running (the
 sensor, buzzer, screen and sound are skipped then), and it only reads the data folder: it
@@ -27,8 +27,11 @@ from typing import Any
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 from kiosk.paths import DataFolder  # noqa: E402
+from kiosk.service import doctor_broker  # noqa: E402
 from kiosk.service import doctor_checks as checks  # noqa: E402
 from kiosk.service.doctor_checks import FAIL, OK, SKIP, WARN, CheckResult  # noqa: E402
+from kiosk.service.doctor_nurse_call import check_nurse_call  # noqa: E402
+from kiosk.service.wall_clock import clock_synchronised  # noqa: E402
 
 NAME_WIDTH = 12
 STATUS_WIDTH = 5
@@ -38,12 +41,15 @@ TIMEOUT_S = {
     "i2c": 3.0,
     "sensor": 10.0,
     "buzzer": 5.0,
+    "nurse-call": 5.0,
     "display": 10.0,
     "sound": 10.0,
     "routine": 20.0,
     "database": 15.0,
     "disk": 5.0,
+    "clock": 3.0,
     "service": 12.0,
+    "broker": doctor_broker.wait_seconds(),
 }
 CHECK_NAMES = tuple(TIMEOUT_S)
 
@@ -54,6 +60,7 @@ class Builders:
 
     build_sensor: Callable[..., Any]
     build_buzzer_output: Callable[..., Any]
+    build_nurse_call: Callable[..., Any]
     mock_pins: Callable[[], Any]
     on_raspberry_pi: Callable[[], bool]
     wants_simulation: Callable[..., bool]
@@ -150,6 +157,8 @@ def diagnose(
     done.run("sensor", _unless(hardware_in_use, "the sensor", sensor))
     buzzer = _buzzer_check(settings, simulated, builders)
     done.run("buzzer", _unless(hardware_in_use, "its buzzer", buzzer))
+    nurse = _nurse_call_check(settings, simulated, builders)
+    done.run("nurse-call", _unless(hardware_in_use, "the nurse-call pin", nurse))
     display = functools.partial(checks.check_display, on_pi=on_pi, user=user)
     done.run("display", _unless(kiosk_running, "the screen", display))
     sound = functools.partial(checks.check_sound, user)
@@ -157,7 +166,9 @@ def diagnose(
     done.run("routine", lambda: checks.check_routine(settings["routine.name"]))
     done.run("database", lambda: checks.check_database(data_dir, user=user))
     done.run("disk", lambda: checks.check_disk(data_dir))
+    done.run("clock", lambda: checks.check_clock(clock_synchronised()))
     done.run("service", lambda: checks.check_service(systemd))
+    done.run("broker", lambda: doctor_broker.check_broker(settings, systemd))
     return done.results, done.hung
 
 
@@ -233,6 +244,16 @@ def _sensor_check(
         min_plausible_mm=SafetyConfig.from_settings(settings).min_plausible_mm,
         emulated=simulated,
     )
+
+
+def _nurse_call_check(
+    settings: Mapping[str, Any], simulated: bool, builders: Builders
+) -> Callable[[], CheckResult]:
+    def make_output() -> Any:
+        return builders.build_nurse_call(settings, builders.mock_pins() if simulated else None)
+
+    pin, mode = settings["nurse_call.pin"], settings["nurse_call.mode"]
+    return lambda: check_nurse_call(make_output, pin=pin, mode=mode, simulated=simulated)
 
 
 def _buzzer_check(

@@ -29,6 +29,7 @@ from hardware.buzzer import AlarmBuzzer, BuzzerOutput
 from hardware.tof_sensor import Reading, SensorFault, TofSensor
 from kiosk.paths import DataFolder
 from kiosk.service import screen_facts
+from kiosk.service.wall_clock import clock_words
 
 OK = "OK"
 WARN = "WARN"
@@ -729,3 +730,14 @@ def check_service(systemd: Systemd) -> CheckResult:
         f"systemctl is-enabled {SERVICE_UNIT} says: {enabled}",
         "sudo systemd/install.sh installs and enables it",
     )
+
+
+def check_clock(synchronised: bool | None) -> CheckResult:
+    """A Pi has no battery-backed clock: until a time server is reached, dates are a guess."""
+    words = clock_words(synchronised)
+    if synchronised:
+        return CheckResult("clock", OK, words)
+    if synchronised is None:
+        return CheckResult("clock", SKIP, words)
+    detail, _, fix = words.partition(". ")
+    return CheckResult("clock", WARN, detail, fix)

@@ -169,6 +169,9 @@ SCRIPTS: dict[str, list[Step]] = {
 }
 
 
+BUTTON_PATIENCE_S = 8.0
+
+
 class ScriptRunner:
     """A frame hook that plays a script and photographs each new screen."""
 
@@ -182,6 +185,7 @@ class ScriptRunner:
         self._next_at = start + self.steps[0].wait_s if self.steps else start
         self._last_screen: str | None = None
         self._shoot_at: float | None = None
+        self._waiting_since: float | None = None  # when the step's button was first missing
         if screenshots is not None:
             screenshots.mkdir(parents=True, exist_ok=True)
 
@@ -198,18 +202,33 @@ class ScriptRunner:
         if not self.steps or now < self._next_at:
             return
         step = self.steps.pop(0)
-        log.info("script: %s", step.describe)
-        try:
-            if step.act(ScriptContext(app, self.sim)):
-                self.steps.insert(0, step)
-        except LookupError as error:
-            self.failure = f"step '{step.describe}' failed: {error}"
-            self.steps.clear()
+        if not self._play(step, app, now):
+            return
         if self.steps:
             self._next_at = now + self.steps[0].wait_s
         else:
             self.done = True
             app.stop()
+
+    def _play(self, step: Step, app: Any, now: float) -> bool:
+        """Do `step`; False while it waits for its button. A person waits for a screen that
+        comes late (a loaded machine), so a missing button is a failure only after
+        BUTTON_PATIENCE_S."""
+        if self._waiting_since is None:
+            log.info("script: %s", step.describe)
+        try:
+            if step.act(ScriptContext(app, self.sim)):
+                self.steps.insert(0, step)
+        except LookupError as error:
+            if self._waiting_since is None:
+                self._waiting_since = now
+            if now - self._waiting_since < BUTTON_PATIENCE_S:
+                self.steps.insert(0, step)
+                return False
+            self.failure = f"step '{step.describe}' failed: {error}"
+            self.steps.clear()
+        self._waiting_since = None
+        return True
 
     def _screenshot(self, app: Any, screen: str) -> None:
         if self.screenshots is None:

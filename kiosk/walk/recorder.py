@@ -13,12 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.safety.monitor import SafetyEvent
+from kiosk.log.queries import SessionSettings
+from kiosk.safety.monitor import SafetyConfig, SafetyEvent
 from kiosk.vocabulary import Ending, EventKind
 
 log = logging.getLogger(__name__)
 
 SAMPLE_INTERVAL_S = 0.2  # 5 Hz is enough for the caregiver's chart
+
+# Told ("started" or "ended", session id, walker's profile id) once the store has the row.
+SessionListener = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,21 @@ class SessionTotals:
 
 
 class SessionRecorder:
-    def __init__(self, store: Any, *, clock: Callable[[], float] = time.monotonic) -> None:
+    """``in_force`` gives the safety loop's configuration as it runs now (the caregiver may
+    have moved the reach line since the kiosk started); each session is recorded with it."""
+
+    def __init__(
+        self,
+        store: Any,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        in_force: Callable[[], SafetyConfig] | None = None,
+        wall_clock_set: Callable[[], bool | None] = lambda: True,
+    ) -> None:
         self.store = store
         self._clock = clock
+        self._in_force = in_force
+        self._wall_clock_set = wall_clock_set  # False: the session's date is not confirmed
         self._lock = threading.Lock()
         self._session: int | None = None
         self._started = 0.0
@@ -44,6 +60,19 @@ class SessionRecorder:
         self._paused_total = 0.0
         self._reminders = 0
         self._last_sample = 0.0
+        self._profile = 0
+        self._session_listeners: list[SessionListener] = []
+
+    def add_session_listener(self, listener: SessionListener) -> None:
+        """Called after a session is opened and after it is closed (the broker's link)."""
+        self._session_listeners.append(listener)
+
+    def _tell(self, what: str, session: int) -> None:
+        for listener in self._session_listeners:
+            try:
+                listener(what, session, self._profile)
+            except Exception:  # the walk goes on whatever a listener does
+                log.exception("a session listener failed on %s", what)
 
     @property
     def session_id(self) -> int | None:
@@ -56,12 +85,30 @@ class SessionRecorder:
             self._paused_total = 0.0
             self._reminders = 0
         try:
-            session = self.store.start_session(profile_id, routine, level)
+            settings = self._settings()
+            session = self.store.start_session(profile_id, routine, level, settings=settings)
         except Exception:  # the routine goes on without a log; the store reports why
             log.exception("could not start a session record")
             session = None
         self._session = session
+        if session is not None and self._wall_clock_set() is False:
+            self.store.record_event(session, EventKind.CLOCK_UNSET, "the clock was not set")
+        if session is not None:
+            self._profile = profile_id
+            self._tell("started", session)
         return session
+
+    def _settings(self) -> SessionSettings | None:
+        if self._in_force is None:
+            return None
+        config = self._in_force()
+        rule = config.rule
+        return SessionSettings(
+            reach_mm=rule.reach_mm,
+            margin_mm=rule.margin_mm,
+            alarm_delay_readings=rule.delay_readings,
+            sensor_period_ms=round(config.period_s * 1000),
+        )
 
     def on_safety(self, event: SafetyEvent) -> None:
         """Safety-thread listener: alarms and faults of the open session. The walker out of
@@ -124,4 +171,5 @@ class SessionRecorder:
                 seconds_walking=totals.seconds_walking,
                 seconds_paused=totals.seconds_paused,
             )
+            self._tell("ended", session)
         return totals

@@ -263,12 +263,11 @@ def test_the_settings_written_are_the_defaults_whatever_the_folder_it_runs_in(pi
 
 
 def kiosk_refusal(config: Path, data: Path) -> str:
-    """The message `balance-kiosk run` prints when it refuses `config`, without the
-    'balance-kiosk run:' before it (the installer's check is `balance-kiosk config`)."""
+    """What `balance-kiosk run` says when it refuses `config`, after its 'balance-kiosk run:'."""
     done = run_cli("run", "--headless", "--simulate", "--config", config, "--data-dir", data)
     assert done.returncode == CONFIG_REFUSED, done.stderr
-    (line,) = [x for x in done.stderr.splitlines() if x.startswith("balance-kiosk run: ")]
-    return line.removeprefix("balance-kiosk run: ")
+    (line,) = [x for x in done.stderr.splitlines() if x.startswith("balance-kiosk")]
+    return line.split(": ", 1)[1]
 
 
 @pytest.mark.parametrize("settings", ["[safety]\nreach_mm = 9000\n", "[safety\nreach_mm = 500\n"])
@@ -476,6 +475,56 @@ def test_uninstall_keeps_the_logs_and_the_settings(pi):
     again = ok(pi.run("--uninstall"))
     assert "not installed" in again.stdout
     assert len(pi.commands("userdel")) == 1
+
+
+WEB_UNIT_TEXT = (REPO / "systemd" / "balance-kiosk-web.service").read_text(encoding="utf-8")
+
+
+def test_without_web_there_is_no_dashboard(pi):
+    ok(pi.run())
+    assert not pi.path("/etc/systemd/system/balance-kiosk-web.service").exists()
+    assert not any("balance-kiosk-web.service" in c for c in pi.commands("systemctl"))
+
+
+def test_web_installs_enables_and_starts_the_dashboard(pi):
+    result = ok(pi.run("--web"))
+    unit = pi.path("/etc/systemd/system/balance-kiosk-web.service")
+    assert unit.read_text() == WEB_UNIT_TEXT
+    env = pi.path("/etc/balance-kiosk/web.env").read_text()
+    assert "WEB_OPTIONS=--port 8080\n" in env
+    calls = pi.commands("systemctl")
+    assert ["systemctl", "enable", "balance-kiosk-web.service"] in calls
+    assert calls[-1] == ["systemctl", "restart", "balance-kiosk-web.service"]
+    assert "balance-kiosk web set-password" in result.stdout
+    assert not pi.path("/var/lib/balance-kiosk/web_tls_cert.pem").exists()
+
+    pi.path("/etc/balance-kiosk/web.env").write_text("WEB_OPTIONS=--port 9000\n")
+    again = ok(pi.run("--web"))
+    assert "Keeping its options" in again.stdout and "up to date" in again.stdout
+    assert pi.path("/etc/balance-kiosk/web.env").read_text() == "WEB_OPTIONS=--port 9000\n"
+
+
+def test_web_tls_makes_the_certificate_and_shows_its_fingerprint(pi):
+    result = ok(pi.run("--web-tls", "--no-start"))
+    assert "--port 8443 --tls" in pi.path("/etc/balance-kiosk/web.env").read_text()
+    cert = pi.path("/var/lib/balance-kiosk/web_tls_cert.pem")
+    key = pi.path("/var/lib/balance-kiosk/web_tls_key.pem")
+    assert cert.read_text().startswith("-----BEGIN CERTIFICATE-----")
+    assert key.stat().st_mode & 0o777 == 0o600
+    from kiosk.web.tls import fingerprint
+
+    assert f"fingerprint (SHA-256): {fingerprint(cert)}" in result.stdout
+    assert ["systemctl", "restart", "balance-kiosk-web.service"] not in pi.commands("systemctl")
+
+
+def test_uninstall_removes_the_dashboard_too(pi):
+    ok(pi.run("--web"))
+    ok(pi.run("--uninstall"))
+    assert not pi.path("/etc/systemd/system/balance-kiosk-web.service").exists()
+    assert ["systemctl", "disable", "--now", "balance-kiosk-web.service"] in pi.commands(
+        "systemctl"
+    )
+    assert pi.path("/etc/balance-kiosk/web.env").exists()  # settings are kept
 
 
 def test_a_dry_run_changes_nothing(pi):

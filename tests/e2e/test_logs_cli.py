@@ -14,6 +14,7 @@ import pytest
 from fakes import run_cli
 
 from kiosk.cli.main import build_parser
+from kiosk.log.queries import SessionSettings
 from kiosk.log.store import SessionStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,7 +42,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = SessionStore.open(folder / "sessions.db")
     anna, ben = store.add_profile("Anna"), store.add_profile("Ben")
     t = ms(2026, 11, 2, 10)
-    s1 = store.start_session(anna, "beginner", 1, t_ms=t)
+    s1 = store.start_session(anna, "beginner", 1, t_ms=t, settings=SessionSettings(650, 40, 4, 33))
     store.record_event(s1, "chapter", "Warm-up", t_ms=t + 1_000)
     store.record_event(s1, "alarm_on", distance_mm=950, t_ms=t + 120_000)
     store.record_event(s1, "alarm_off", distance_mm=430, t_ms=t + 124_500)
@@ -111,6 +112,14 @@ def test_show_prints_the_session_and_its_events(data_dir):
     assert "Warm-up" in out
 
 
+def test_show_says_what_the_alarm_was_set_to_for_that_session(data_dir):
+    out = logs("show", "1", "--data-dir", str(data_dir)).stdout
+    settings = "reach 650 mm, margin 40 mm, alarm after 4 readings in a row, a reading every 33 ms"
+    assert f"Settings     {settings}" in out
+    out = logs("show", "2", "--data-dir", str(data_dir)).stdout  # recorded without them
+    assert "Settings     not recorded" in out
+
+
 @pytest.mark.parametrize(
     ("args", "code", "words"),
     [
@@ -146,7 +155,9 @@ def test_a_missing_or_unreadable_log_is_a_one_line_error(tmp_path):
 def test_export_csv_to_stdout_parses_back(data_dir):
     result = logs("export", "--format", "csv", "--data-dir", str(data_dir))
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # The README promises a byte-order mark on every CSV, as with --out: spreadsheets need it.
+    assert result.stdout.startswith("\ufeffsession_id,")
+    rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
     assert [r["session_id"] for r in rows] == ["1", "2", "3"]
     assert rows[0]["date"] == "2026-11-02" and rows[0]["start_time"] == "10:00:00"
     assert (rows[0]["minutes_walked"], rows[0]["reminders"]) == ("10.0", "1")
@@ -179,6 +190,13 @@ def test_export_events_csv_and_json_to_files(data_dir, tmp_path):
     assert [s["session_id"] for s in doc["sessions"]] == [1, 2]
     assert doc["sessions"][0]["started"] == "2026-11-02T10:00:00+00:00"
     assert [e["kind"] for e in doc["sessions"][1]["events"]] == ["alarm_on", "alarm_off"] * 2
+    assert doc["sessions"][0]["settings"] == {
+        "reach_mm": 650,
+        "margin_mm": 40,
+        "alarm_delay_readings": 4,
+        "sensor_period_ms": 33,
+    }
+    assert doc["sessions"][1]["settings"] is None  # not recorded
     assert not list(tmp_path.glob("*.part"))
 
     result = logs("export", "--format", "json", "--out", "-", "--data-dir", str(data_dir))

@@ -51,3 +51,27 @@ def test_names_are_one_spelling_and_printable(tmp_path):
     assert result.returncode == 2 and "already exists" in result.stderr
     assert "control characters" in profiles(tmp_path, "add", "Ann\tSmith").stderr
     assert "at most 40" in profiles(tmp_path, "add", "x" * 41).stderr
+
+
+def test_a_name_in_other_capitals_is_the_same_walker_in_any_alphabet(tmp_path):
+    assert profiles(tmp_path, "add", "Zoë").returncode == 0
+    assert profiles(tmp_path, "add", "Bob").returncode == 0
+    for args in (("add", "ZOË"), ("add", "zoe\u0308"), ("rename", "Bob", "ZOË")):
+        result = profiles(tmp_path, *args)
+        assert result.returncode == 2, args
+        line = result.stderr.strip()
+        assert line == "balance-kiosk profiles: a profile named 'Zoë' already exists"
+    # A walker may change the capitals of their own name.
+    assert profiles(tmp_path, "rename", "zoë", "ZOË").returncode == 0
+    assert profiles(tmp_path, "list").stdout.split().count("ZOË") == 1
+
+
+def test_a_name_the_kiosks_screen_cannot_draw_is_refused_with_the_reason(tmp_path):
+    assert profiles(tmp_path, "add", "Zoë Łukasz Σοφία Ольга").returncode == 0
+    for args in (("add", "李明"), ("rename", "Zoë Łukasz Σοφία Ольга", "Ann 🦄")):
+        result = profiles(tmp_path, *args)
+        assert result.returncode == 2, args
+        assert "the kiosk's screen cannot draw" in result.stderr
+        assert "Latin, Greek and Cyrillic" in result.stderr
+    listed = profiles(tmp_path, "list").stdout
+    assert "李明" not in listed and "Ann" not in listed

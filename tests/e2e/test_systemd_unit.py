@@ -170,7 +170,11 @@ def test_the_sandbox_settings_are_there(unit):
     for key, value in expected.items():
         assert one(unit, "Service", key) == value, key
     assert "@system-service" in words(unit, "Service", "SystemCallFilter")
-    assert set(words(unit, "Service", "RestrictAddressFamilies")) == {"AF_UNIX", "AF_NETLINK"}
+    families = set(words(unit, "Service", "RestrictAddressFamilies"))
+    assert families == {"AF_UNIX", "AF_NETLINK", "AF_INET", "AF_INET6"}  # IP for the broker
+    allowed = set(words(unit, "Service", "IPAddressAllow"))
+    local = {"localhost", "link-local", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
+    assert allowed == local, "a broker on this machine or the local network, nothing else"
     # Caregivers export logs to a USB stick; '-' because the folders may not exist.
     assert {"-/media", "-/run/media"} <= set(words(unit, "Service", "ReadWritePaths"))
     # Mesa's shader compiler and libffi need writable+executable memory.

@@ -11,9 +11,18 @@ import re
 import time
 
 import pytest
+from fakes import find_mosquitto
 from player_clips import make_clip
 
-from benchmarks import bench_player, bench_safety, bench_store
+from benchmarks import (
+    against_mpv,
+    bench_mqtt,
+    bench_player,
+    bench_report,
+    bench_safety,
+    bench_store,
+    bench_web,
+)
 
 PLAYED_S = 1.0
 CLIP_FPS = 30  # make_clip's default
@@ -153,6 +162,56 @@ def test_the_player_report_prints_figures_that_agree(clip, capsys):
     check_quotient(float(m["shown"]), rows[labels["shown"]][0], floor_ms)
 
 
+def test_without_mpv_the_comparison_says_what_to_install(clip, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither mpv nor Xvfb on it
+    against_mpv.run(clip, PLAYED_S, 1)
+    report = capsys.readouterr().out
+    assert report == (
+        "  player beside mpv: not measured; install mpv and xvfb (sudo apt-get install mpv "
+        "xvfb), then run make bench again\n"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(against_mpv.missing_packages()), reason="mpv or Xvfb not installed")
+def test_the_comparison_with_mpv_prints_figures_that_agree(clip, capsys):
+    against_mpv.run(clip, PLAYED_S, 1)
+    report = capsys.readouterr().out
+    per_frame = {}
+    for path, label in against_mpv.PATHS.items():
+        block = report.split(f"    {label}:\n", 1)[1]
+        for side in ("ours", "mpv"):
+            m = one_match(
+                rf"^      {side} +(?P<cpu>{NUMBER}) s CPU, +(?P<ms>{NUMBER}) ms/frame  "
+                rf"(?P<shown>\d+) frames shown, (?P<dropped>\d+) dropped, A/V "
+                rf"(?P<low>{NUMBER})\.\.(?P<high>{NUMBER}) ms, played (?P<played>{NUMBER}) s",
+                block.split("\n", 2)[0 if side == "ours" else 1],
+            )
+            shown, dropped = int(m["shown"]), int(m["dropped"])
+            # one second of a 30 fps clip, give or take the frame each stops on
+            assert CLIP_FPS - 1 <= shown + dropped <= CLIP_FPS + 2, (path, side)
+            assert PLAYED_S <= float(m["played"]) < PLAYED_S + 0.5
+            assert float(m["cpu"]) > 0 and float(m["low"]) <= float(m["high"])
+            # the CPU per frame times the frames is the CPU, within both roundings
+            ms, cpu = float(m["ms"]), float(m["cpu"])
+            assert abs(ms * shown / 1000 - cpu) <= 0.005 + ROUNDING * shown / 1000
+            per_frame[path, side] = float(m["ms"])
+        ok, m = target_line(
+            report,
+            rf"{path}: player / mpv CPU per frame shown = (?P<ratio>{NUMBER})x "
+            rf"\((?P<ours>{NUMBER}) / (?P<mpv>{NUMBER}) ms\)",
+        )
+        assert (float(m["ours"]), float(m["mpv"])) == (
+            per_frame[path, "ours"],
+            per_frame[path, "mpv"],
+        )
+        check_quotient(float(m["ratio"]), float(m["ours"]), float(m["mpv"]))
+        check_verdict(ok, float(m["ratio"]), against_mpv.MAX_RATIO)
+        target_line(report, rf"{path}: frames shown \d+ \(mpv \d+\)")
+        target_line(report, rf"{path}: player A/V offset min {NUMBER}, max {NUMBER} ms")
+    assert "X server" in report.split(against_mpv.PATHS["x11"], 1)[1]
+
+
 STORE_SESSIONS = 800  # enough for a deep page of every walker's list; builds in well under 1 s
 STORE_EVENTS = 8_000
 STORE_VIEWS = (
@@ -196,6 +255,22 @@ def test_the_store_report_prints_a_figure_for_every_measurement(capsys):
         assert count == STORE_SESSIONS if what == "sessions" else count >= STORE_SESSIONS
 
 
+def test_the_report_benchmark_times_a_real_years_pdf(capsys):
+    bench_report.run(sessions=STORE_SESSIONS, events=STORE_EVENTS)
+    report = capsys.readouterr().out
+    m = one_match(
+        rf"^PDF report: one walker, one year +(?P<ms>{NUMBER}) ms  target +2000 ms  "
+        rf"ratio +(?P<ratio>{NUMBER})  (?P<verdict>ok|SLOW)$",
+        report,
+    )
+    check_quotient(float(m["ratio"]), float(m["ms"]), 2000)
+    check_verdict(m["verdict"] == "ok", float(m["ratio"]), 1.0)
+    held = one_match(r"^  \((?P<sessions>[\d,]+) sessions, (?P<pages>\d+) pages, \d+ kB\)$", report)
+    # 800 sessions over three years among 20 walkers: a dozen or so in the year, on few pages
+    assert 0 < int(held["sessions"].replace(",", "")) < STORE_SESSIONS // 20 * 2
+    assert 1 <= int(held["pages"]) <= 12
+
+
 def test_the_alarm_latency_is_measured_on_the_kiosks_own_safety_part():
     """A few crossings through the parts bootstrap builds: each one sounds the buzzer pin,
     the event comes before the pin, and the two delays add up to the whole."""
@@ -210,3 +285,55 @@ def test_the_flapping_figures_come_from_the_replayed_alarm():
     result = bench_safety.flapping("error", seconds=5)
     assert result["silent_share"] == 0.0 and result["longest_silence_s"] == 0.0
     assert 0 < result["first_alarm_s"] < 0.3
+
+
+def test_the_dashboard_report_prints_a_figure_for_every_page_the_export_and_the_memory(capsys):
+    bench_web.run(sessions=400, events=4000, requests=3)
+    report = capsys.readouterr().out
+    pages = [name for name, _ in bench_web.page_checks(400, 133)]
+    for name in pages:
+        m = one_match(
+            rf"^{re.escape(name)} p95 +(?P<ms>{NUMBER}) ms  target +100 ms  "
+            rf"ratio +(?P<ratio>{NUMBER})  (?P<verdict>ok|SLOW)  \(p50 {NUMBER} ms\)$",
+            report,
+        )
+        check_quotient(float(m["ratio"]), float(m["ms"]), 100.0)
+        check_verdict(m["verdict"] == "ok", float(m["ratio"]), 1.0)
+    export = one_match(
+        rf"^CSV export: all 400 sessions, streamed +(?P<ms>{NUMBER}) ms  target +1500 ms", report
+    )
+    assert float(export["ms"]) > 0
+    memory = one_match(
+        rf"^web process RSS after the load +(?P<mb>{NUMBER}) MB  target +60 MB  "
+        rf"ratio +(?P<ratio>{NUMBER})  (?P<verdict>ok|BIG)  \(peak (?P<peak>{NUMBER}) MB\)$",
+        report,
+    )
+    assert 10 < float(memory["mb"]) <= float(memory["peak"]) < GENEROUS_RSS_MB
+    check_quotient(float(memory["ratio"]), float(memory["mb"]), 60.0)
+
+
+@pytest.mark.slow
+def test_the_mqtt_report_prints_figures_that_agree(capsys):
+    if find_mosquitto() is None:
+        pytest.skip("mosquitto is not installed: sudo apt-get install mosquitto")
+    bench_mqtt.run(events=20, drained=300, crossings=3)
+    report = capsys.readouterr().out
+    p99s = {}
+    for label in ("raw paho publish \\(anchor\\)", "kiosk event \\(outbox, link\\)"):
+        m = one_match(
+            rf"^  {label}: +p50 +(?P<p50>{NUMBER}) ms  p99 +(?P<p99>{NUMBER}) ms$", report
+        )
+        assert 0 < float(m["p50"]) <= float(m["p99"])
+        p99s[label] = float(m["p99"])
+    anchor, kiosk = p99s.values()
+    m = one_match(rf"^  kiosk p99 / anchor p99 = (?P<ratio>{NUMBER}); target p99 <= 50 ms: "
+                  r"(?P<verdict>ok|MISS)$", report)  # fmt: skip
+    check_quotient(float(m["ratio"]), kiosk, anchor)
+    check_verdict(m["verdict"] == "ok", kiosk, 50.0)
+    m = one_match(rf"^  all confirmed (?P<s>{NUMBER}) s after reconnecting \([\d,]+/s\), "
+                  r"0 rows left; target <= 10 s: (?P<verdict>ok|MISS)$", report)  # fmt: skip
+    check_verdict(m["verdict"] == "ok", float(m["s"]), 10.0)
+    one_match(r"^outbox drain: 300 events queued with the broker stopped$", report)
+    m = one_match(rf"^  frozen / none: p50 (?P<p50>{NUMBER}), p99 {NUMBER}; target <= 1.02: "
+                  r"(?P<verdict>ok|MISS)$", report)  # fmt: skip
+    check_verdict(m["verdict"] == "ok", float(m["p50"]), 1.02, places=3)

@@ -489,3 +489,40 @@ def test_sound_cards_are_read_by_name(tmp_path):
     cards.write_text(NO_CARDS)
     assert sound_cards(cards) == []
     assert sound_cards(tmp_path / "absent") is None
+
+
+@pytest.mark.parametrize(
+    ("mode", "idle", "said"),
+    [("normally_closed", 1, "reads as a call while the kiosk is stopped"),
+     ("normally_open", 0, "stays silent while the kiosk is stopped")],
+)  # fmt: skip
+def test_the_nurse_call_pin_is_driven_to_no_call_and_never_calls(mode, idle, said):
+    from gpiozero.pins.mock import MockFactory
+
+    from hardware.nurse_call import NurseCallOutput
+    from kiosk.service.doctor_nurse_call import check_nurse_call
+
+    pins = MockFactory()
+    made = []
+
+    def make():
+        made.append(NurseCallOutput(27, mode, pins))
+        return made[-1]
+
+    result = check_nurse_call(make, pin=27, mode=mode, simulated=True)
+    assert result.status == "OK" and said in result.detail
+    states = [int(state) for _, state in pins.pin(27).states]
+    assert idle in states and states[-1] == 0, states  # driven to "no call", then released
+    assert 1 - idle not in states[1:-1], states  # never a call while the check holds it
+    assert check_nurse_call(make, pin=-1, mode=mode, simulated=True).status == "SKIP"
+
+
+def test_a_nurse_call_pin_that_cannot_be_driven_is_a_failure_with_the_fix():
+    from kiosk.service.doctor_nurse_call import check_nurse_call
+
+    def busy():
+        raise OSError("GPIO27 is in use")
+
+    result = check_nurse_call(busy, pin=27, mode="normally_closed", simulated=False)
+    assert result.status == "FAIL" and "GPIO27 is in use" in result.detail
+    assert "nurse_call.pin" in result.fix

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.log import opening
 from kiosk.log import queries as q
 from kiosk.log import store as session_store
 from kiosk.log.schema import (
@@ -260,7 +261,7 @@ def test_checks_that_cannot_be_written_leave_the_log_in_use(tmp_path, monkeypatc
     def full(conn: sqlite3.Connection) -> list[str]:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(session_store, "sync_word_checks", full)
+    monkeypatch.setattr(opening, "sync_word_checks", full)
     path = tmp_path / "sessions.db"
     with caplog.at_level(logging.WARNING), SessionStore.open(path) as store:
         assert store.problems == [] and not store.in_memory

@@ -26,6 +26,7 @@ from kiosk.screens.widgets import draw_gauge
 from kiosk.vocabulary import Ending
 from kiosk.walk.flow import Screen
 from kiosk.walk.session import EndSummary
+from kiosk.walker_names import undrawn_characters
 
 ROUTINE = load_routine(find_routine("beginner"))
 WALKING_AT = 150.0  # seconds into the beginner routine: its "Follow along" part
@@ -220,6 +221,9 @@ def test_caregiver_pages_have_large_separate_buttons(make_kiosk, size):
         "weekly",
         "walkers",
         "problems",
+        "web",
+        "web_password",
+        "name",
     ):
         area.page = page
         buttons = area.draw(surface, app.layout)
@@ -269,7 +273,7 @@ def test_a_corrupt_log_is_kept_aside_and_the_caregiver_is_told(make_kiosk, tmp_p
     try:
         app.caregiver.tools.store = store
         assert store.problems, "the store did not report the unreadable file"
-        kept = [p for p in tmp_path.iterdir() if p.name.startswith("broken.db.")]
+        kept = [p for p in tmp_path.iterdir() if p.name.startswith("broken.db.unreadable-")]
         assert kept and kept[0].read_bytes() == original
         app.frame([])
         assert app.flow.screen is Screen.HOME
@@ -282,6 +286,37 @@ def test_a_corrupt_log_is_kept_aside_and_the_caregiver_is_told(make_kiosk, tmp_p
         assert not app.caregiver.unseen_log_problems()
     finally:
         store.close()
+
+
+def test_a_card_turned_read_only_mid_walk_never_quiets_the_alarm_and_the_caregiver_is_told(
+    make_kiosk,
+):
+    app = make_kiosk()
+    through_to_walking(app)
+    # With query_only SQLite refuses every write of the log as it does on a card turned
+    # read-only (SQLITE_READONLY); the safety loop must not notice.
+    app.store._conn.execute("PRAGMA query_only = ON")
+    app.sim.walker.move_to(900.0)
+    wait_for(lambda: app.buzzer.sounding and app.monitor.status.alarm)
+    app.frame()
+    assert app.flow.screen is Screen.OUT_OF_REACH
+    app.tap("stop")
+    app.sim.walker.move_to(450.0)
+    wait_for(lambda: not app.monitor.status.alarm)
+    app.frame()
+    assert app.flow.screen is Screen.END
+    assert not app.store.flush()
+    [session_id] = app.kiosk.walk.sessions
+    s = app.store.session_detail(session_id).session  # from memory: the file has none of it
+    assert (s.reminders, s.ended_how) == (1, "stopped")
+    [told] = app.caregiver.unseen_log_problems()
+    assert "turned read-only" in told and "alarm go on" in told
+    app.store._conn.execute("PRAGMA query_only = OFF")  # the card works again
+    app.store.record_event(session_id, "chapter", "after")
+    assert app.store.flush()
+    with app.store.reading() as conn:
+        row = conn.execute("SELECT ended_how FROM sessions WHERE id = ?", (session_id,))
+        assert row.fetchone() == ("stopped",)
 
 
 def test_every_labelled_setting_can_be_changed_on_the_settings_screen(make_kiosk, tmp_path):
@@ -650,8 +685,8 @@ def type_name(app, letters):
 
 
 def test_the_keyboard_offers_only_letters_the_screen_can_draw():
-    assert typeface.undrawable("".join(k for k in KEYS if k != "space")) == []
-    assert typeface.undrawable("李明 🙂") == ["李", "明", "🙂"]
+    assert undrawn_characters("".join(k for k in KEYS if k != "space")) == []
+    assert undrawn_characters("李明 🙂") == ["李", "明", "🙂"]
 
 
 def test_the_chosen_walker_is_remembered_and_never_guessed(tmp_path):

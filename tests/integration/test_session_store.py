@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -23,7 +24,13 @@ from hardware.clock import VirtualClock
 from kiosk.log import queries as q
 from kiosk.log import store as session_store
 from kiosk.log.export import EVENT_COLUMNS, SESSION_COLUMNS, export, export_to_usb
-from kiosk.log.schema import APPLICATION_ID, SCHEMA_VERSION
+from kiosk.log.schema import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    open_readonly,
+    sync_word_checks,
+)
 from kiosk.log.store import SessionStore
 from kiosk.paths import DataFolder
 from kiosk.walk.progression import suggest_for, suggest_next_level
@@ -341,6 +348,40 @@ def test_a_version_1_file_opens_in_the_newest_schema(db_path):
         assert {"samples_by_session", "sessions_by_start", "events_summary"} <= indexes
     finally:
         store.close()
+
+
+def v3_file(path: Path) -> None:
+    """A log as the kiosk wrote it before sessions kept their settings, with one session."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for step in MIGRATIONS[:3]:
+        for statement in step:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 3")
+    sync_word_checks(conn)
+    conn.execute("INSERT INTO profiles VALUES (1, 'Anna', 10, 3, ?)", (T0,))
+    conn.execute(
+        "INSERT INTO sessions VALUES (1, 1, 'beginner', 1, ?, ?, 'completed', 600, 0)",
+        (T0, T0 + 600_000),
+    )
+    conn.close()
+
+
+def test_a_version_3_file_reads_as_it_is_and_gains_the_settings_when_the_kiosk_opens_it(db_path):
+    v3_file(db_path)
+    with contextlib.closing(open_readonly(db_path)) as conn:  # a caregiver's `logs show`
+        assert q.session_detail(conn, 1).session.settings is None
+    store = SessionStore.open(db_path)
+    try:
+        assert store.problems == []
+        assert store.session_detail(1).session.settings is None  # not recorded then
+        sid = store.start_session(1, "beginner", 1, settings=q.SessionSettings(640, 50, 3, 33))
+        assert store.session_detail(sid).session.settings == q.SessionSettings(640, 50, 3, 33)
+    finally:
+        store.close()
+    check = raw(db_path)
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    with pytest.raises(sqlite3.IntegrityError, match="not an event kind"):  # triggers still work
+        check.execute("INSERT INTO events (session_id, t, kind) VALUES (1, 0, 'dance')")
 
 
 # ------------------------------------------------------------- bad files

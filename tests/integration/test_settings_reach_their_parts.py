@@ -14,6 +14,7 @@ import time
 
 import pygame
 import pytest
+from fakes import BROKER_PASSWORD, BROKER_USER, Broker, Subscriber, find_mosquitto, wait_for
 from gpiozero.pins.mock import MockPWMPin
 
 from hardware.emulated_tof import EmulatedI2CBus, EmulatedVL53L0X, FixedWalker
@@ -40,6 +41,7 @@ def build_kiosk(tmp_path, **values):
 
 def close(kiosk):
     kiosk.end_walk()
+    kiosk.stop_link()
     kiosk.store.close()
 
 
@@ -168,6 +170,53 @@ def nurse_call(tmp_path):
             close(kiosk)
 
 
+def on_a_broker(tmp_path):
+    """Every broker setting, as a subscriber on a broker that wants a login notices them."""
+    if find_mosquitto() is None:
+        pytest.skip("mosquitto is not installed: sudo apt-get install mosquitto")
+    broker = Broker(tmp_path / "broker", users=True).start()
+    password = tmp_path / "password"
+    password.write_text(BROKER_PASSWORD + "\n")
+    password.chmod(0o600)
+    subscriber = Subscriber(broker, username=BROKER_USER, password=BROKER_PASSWORD)
+    values = {
+        "mqtt.username": BROKER_USER,
+        "mqtt.password_file": str(password),
+        "mqtt.topic_prefix": "care/walking",
+        "mqtt.discovery_prefix": "ha",
+        "kiosk.id": "hall-2",
+        "kiosk.name": "Hall, 2nd floor",
+    }
+    kiosk = build_kiosk(tmp_path, **broker.settings(**values))
+    try:
+        wait_for(lambda: subscriber.messages("ha/device/hall-2/config"), 10.0)
+        wait_for(lambda: subscriber.messages("care/walking/hall-2/availability") == [b"online"])
+        config = subscriber.json("ha/device/hall-2/config")[0]
+        assert config["dev"]["name"] == "Hall, 2nd floor"
+        assert config["availability_topic"] == "care/walking/hall-2/availability"
+    finally:
+        close(kiosk)
+        subscriber.close()
+        broker.close()
+
+
+def over_tls(tmp_path):
+    if find_mosquitto() is None:
+        pytest.skip("mosquitto is not installed: sudo apt-get install mosquitto")
+    broker = Broker(tmp_path / "broker", tls=True).start()
+    subscriber = Subscriber(broker)
+    kiosk = build_kiosk(
+        tmp_path, **broker.settings(**{"mqtt.tls": True, "mqtt.ca_file": str(broker.ca_file)})
+    )
+    try:
+        topic = f"balance-kiosk/{kiosk.link.topics.kiosk_id}/availability"
+        wait_for(lambda: subscriber.messages(topic) == [b"online"], 10.0)
+    finally:
+        close(kiosk)
+        subscriber.close()
+        broker.close()
+
+
 CHECKS = {
     "safety.reach_mm": in_kiosk("safety.reach_mm", 700, rule("reach_mm")),
     "safety.margin_mm": in_kiosk("safety.margin_mm", 80, rule("margin_mm")),
@@ -209,6 +258,16 @@ CHECKS = {
     "escalation.after_s": in_kiosk("escalation.after_s", 45, lambda k: k.safety.escalation.after_s),
     "nurse_call.pin": nurse_call,
     "nurse_call.mode": nurse_call,
+    "mqtt.host": on_a_broker,
+    "mqtt.port": on_a_broker,
+    "mqtt.username": on_a_broker,
+    "mqtt.password_file": on_a_broker,
+    "mqtt.tls": over_tls,
+    "mqtt.ca_file": over_tls,
+    "mqtt.topic_prefix": on_a_broker,
+    "mqtt.discovery_prefix": on_a_broker,
+    "kiosk.id": on_a_broker,
+    "kiosk.name": on_a_broker,
 }
 
 

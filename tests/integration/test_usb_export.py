@@ -11,10 +11,12 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+import pypdf
 import pytest
 from fakes import run_python_with_mounts
 
-from kiosk.log.export import export_to_usb
+from kiosk.bootstrap import clinician_reports
+from kiosk.log.export import REPORTS_FAILED, ExportError, export_to_usb
 from kiosk.log.store import SessionStore
 from kiosk.paths import DataFolder
 
@@ -166,3 +168,90 @@ def test_a_stick_with_room_gets_both_files(data, tmp_path):
         "events.csv",
         "sessions.csv",
     ]
+
+
+# ------------------------------------------------------------------ the clinician's reports
+
+
+@pytest.fixture
+def autumn(tmp_path) -> SessionStore:
+    """Anna walked in the three months before NOW and once long before; Łukasz not at all."""
+    store = SessionStore.open(tmp_path / "autumn" / "sessions.db")
+    anna = store.add_profile("Anna")
+    store.add_profile("Łukasz")
+    for day in (datetime(2026, 5, 4, 10), datetime(2026, 9, 7, 10), datetime(2026, 11, 23, 10)):
+        t = int(day.timestamp() * 1000)
+        sid = store.start_session(anna, "beginner", 1, t_ms=t)
+        store.record_event(sid, "alarm_on", t_ms=t + 60_000)
+        store.record_event(sid, "alarm_off", t_ms=t + 72_000)
+        store.end_session(sid, "completed", seconds_walking=600, seconds_paused=0, t_ms=t + 6e5)
+    store.flush()
+    yield store
+    store.close()
+
+
+def pdf_text(path: Path) -> str:
+    return " ".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
+def test_the_export_puts_each_walkers_last_three_months_beside_the_csv(autumn, tmp_path):
+    media, stick = stick_in(tmp_path)
+    path = export_to_usb(
+        autumn, (media,), now=NOW, is_mount=lambda p: p.name == "STICK", reports=clinician_reports
+    )
+    assert path == stick / f"{STAMP}-sessions.csv"
+    assert sorted(p.name for p in stick.iterdir()) == [
+        f"{STAMP}-events.csv",
+        f"{STAMP}-report-1-Anna.pdf",
+        f"{STAMP}-report-2-ukasz.pdf",
+        f"{STAMP}-sessions.csv",
+    ]
+    anna = pdf_text(stick / f"{STAMP}-report-1-Anna.pdf")
+    assert "26 Aug 2026 to 25 Nov 2026" in anna
+    assert "Sessions 2 (2 completed)" in " ".join(anna.split())  # May's is not in the period
+    assert "No sessions in this period." in pdf_text(stick / f"{STAMP}-report-2-ukasz.pdf")
+    assert sessions_in(path) == ["Anna", "Anna", "Anna"]  # the CSV still holds everything
+
+
+def test_a_link_planted_under_a_reports_name_is_replaced_not_followed(autumn, data, tmp_path):
+    media, stick = stick_in(tmp_path)
+    pin_before = data.caregiver_pin.read_text()
+    (stick / f"{STAMP}-report-1-Anna.pdf").symlink_to(data.caregiver_pin)
+    export_to_usb(
+        autumn, (media,), now=NOW, is_mount=lambda p: p.name == "STICK", reports=clinician_reports
+    )
+    assert data.caregiver_pin.read_text() == pin_before
+    report = stick / f"{STAMP}-report-1-Anna.pdf"
+    assert report.is_file() and not report.is_symlink()
+    assert pdf_text(report).startswith("Anna")
+
+
+def test_reports_that_cannot_be_made_say_so_and_leave_the_csv_whole(autumn, tmp_path):
+    media, stick = stick_in(tmp_path)
+
+    def broken(store, today):
+        raise RuntimeError("reportlab fell over")
+
+    with pytest.raises(ExportError) as raised:
+        export_to_usb(
+            autumn, (media,), now=NOW, is_mount=lambda p: p.name == "STICK", reports=broken
+        )
+    assert str(raised.value) == REPORTS_FAILED
+    assert "CSV" in REPORTS_FAILED and "logs report" in REPORTS_FAILED
+    assert sorted(p.name for p in stick.iterdir()) == [
+        f"{STAMP}-events.csv",
+        f"{STAMP}-sessions.csv",
+    ]
+
+
+def test_the_kiosks_own_usb_export_writes_a_report_for_each_walker(make_kiosk, tmp_path):
+    app = make_kiosk()
+    app.store.add_profile("Zoë")
+    media, stick = stick_in(tmp_path)
+    wired = app.caregiver.tools.export_to_usb  # as bootstrap built it, sent to this stick
+    wired.func(
+        *wired.args, (media,), now=NOW, is_mount=lambda p: p.name == "STICK", **wired.keywords
+    )
+    reports = sorted(p.name for p in stick.glob("*.pdf"))
+    assert len(reports) == len(app.store.profiles()) >= 1
+    assert f"{STAMP}-report-{app.store.find_profile('Zoë').id}-Zoe.pdf" in reports

@@ -77,7 +77,7 @@ def in_room(module: str, room: str) -> bool:
 
 
 def test_the_rules_see_every_room():
-    rooms = {"kiosk.safety", "kiosk.walk", "kiosk.log", "kiosk.screens", "kiosk.cli"}
+    rooms = {"kiosk.safety", "kiosk.walk", "kiosk.log", "kiosk.screens", "kiosk.cli", "kiosk.web"}
     assert rooms <= set(MODULES)
     assert any(in_room(m, "hardware") for m in MODULES)
 
@@ -88,7 +88,10 @@ def test_hardware_imports_nothing_of_the_kiosk():
         assert not wrong, f"{module} imports {wrong}"
 
 
-@pytest.mark.parametrize("room", ["kiosk.safety", "kiosk.walk", "kiosk.log", "kiosk.vocabulary"])
+@pytest.mark.parametrize(
+    "room",
+    ["kiosk.safety", "kiosk.walk", "kiosk.log", "kiosk.vocabulary", "kiosk.report", "kiosk.web"],
+)
 def test_the_core_rooms_need_no_pygame_and_no_screens(room):
     for module in (m for m in MODULES if in_room(m, room)):
         for used in reachable(module):
@@ -96,6 +99,13 @@ def test_the_core_rooms_need_no_pygame_and_no_screens(room):
             assert not any(in_room(n, "pygame") for n in names), f"{module} -> {used}: pygame"
             screens = [n for n in names if in_room(n, "kiosk.screens") or in_room(n, "kiosk.sim")]
             assert not screens, f"{module} -> {used} imports {screens}"
+
+
+def test_the_log_never_imports_the_report():
+    """The report reads the log; the USB export is handed its reports by bootstrap."""
+    for module in (m for m in MODULES if in_room(m, "kiosk.log")):
+        wrong = [name for name in reachable(module) if in_room(name, "kiosk.report")]
+        assert not wrong, f"{module} reaches {wrong}"
 
 
 def test_only_the_command_line_imports_the_wiring_point():

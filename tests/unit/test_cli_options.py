@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,16 @@ from kiosk.cli.main import COMMANDS, build_parser
 POSITIONALS = {
     ("play",): ["beginner"],
     ("logs", "show"): ["1"],
+    ("logs", "report"): [
+        "--walker",
+        "Ann",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-31",
+        "--out",
+        "r.pdf",
+    ],
     ("profiles", "add"): ["Ann"],
     ("profiles", "rename"): ["Ann", "Annie"],
     ("profiles", "goal"): ["Ann"],
@@ -35,9 +47,34 @@ LEAVES = leaf_commands(build_parser())
 SHARED = ["--data-dir", "D", "--config", "c.toml", "-v"]
 
 
+CLI = Path(__file__).resolve().parents[2] / "kiosk" / "cli"
+
+
 def test_every_command_module_is_registered():
-    assert {leaf[0] for leaf in LEAVES} == {m.__name__.rsplit(".", 1)[1] for m in COMMANDS}
+    with_register = {
+        path.stem for path in CLI.glob("*.py") if "\ndef register(" in path.read_text("utf-8")
+    }
+    subcommands = {"logs_report"}  # registers `logs report`, under the logs command
+    assert {leaf[0] for leaf in LEAVES} == set(COMMANDS) == with_register - subcommands
     assert len(LEAVES) >= 12
+
+
+def test_a_command_named_on_the_line_loads_only_its_own_module():
+    probe = (
+        "import sys; from kiosk.cli.main import build_parser; "
+        "args = build_parser(sys.argv[1:]).parse_args(sys.argv[1:]); "
+        "print(args.command, sorted(m for m in sys.modules if m.startswith('kiosk.cli.')))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe, "play", "beginner", "--headless"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout.split(" ", 1) == [
+        "play",
+        "['kiosk.cli.main', 'kiosk.cli.options', 'kiosk.cli.play']\n",
+    ]
 
 
 @pytest.mark.parametrize("leaf", LEAVES, ids=" ".join)
@@ -47,8 +84,10 @@ def test_shared_options_before_between_or_after_the_command(leaf):
     if len(leaf) > 1:
         spellings.append([leaf[0], *SHARED, *leaf[1:], *rest])
     for argv in spellings:
-        args = build_parser().parse_args(argv)
-        assert (args.data_dir, args.config, args.verbose) == ("D", Path("c.toml"), True), argv
+        for parser in (build_parser(), build_parser(argv)):  # all commands, the one named
+            args = parser.parse_args(argv)
+            assert (args.data_dir, args.config, args.verbose) == ("D", Path("c.toml"), True)
+            assert args.command == leaf[0], argv
 
 
 @pytest.mark.parametrize("leaf", LEAVES, ids=" ".join)

@@ -25,6 +25,8 @@ from kiosk.screens.caregiver.pages.problems import ProblemsPage
 from kiosk.screens.caregiver.pages.sessions import SessionDetailPage, SessionsPage
 from kiosk.screens.caregiver.pages.settings_page import SettingsPage
 from kiosk.screens.caregiver.pages.walkers import WalkersPage
+from kiosk.screens.caregiver.pages.web_dashboard import WebDashboardPage
+from kiosk.screens.caregiver.pages.web_password import WebPasswordPage
 from kiosk.screens.caregiver.pages.weekly import WeeklyPage
 from kiosk.screens.caregiver.tools import CaregiverTools
 from kiosk.screens.layout import Layout
@@ -50,6 +52,8 @@ def _pages(pin: PinPage) -> dict[str, Page]:
         WalkersPage(),
         ProblemsPage(),
         NameEntryPage(),
+        WebDashboardPage(),
+        WebPasswordPage(),
     ]
     return {page.name: page for page in pages}
 
@@ -63,6 +67,8 @@ class CaregiverArea:
         self.page = "pin"
         self.message = ""
         self.session_id: int | None = None  # the session the detail page shows
+        self.sessions_page = 0  # 0: the newest sessions; each Older goes one page back
+        self.menu_page = 0  # the menu's page when its buttons do not all fit
         self.profile_index = 0  # the walker the walkers and weekly pages show
         self.test_ends_at: float | None = None  # while the alarm test sounds
         self.last_touch_at = 0.0
@@ -75,6 +81,7 @@ class CaregiverArea:
         """Open at the PIN pad. Choosing the first PIN is offered only after the caregiver's
         own gesture (the 3-second corner press), never from a button the walker may tap."""
         self.open, self.page = True, "pin"
+        self.sessions_page = self.menu_page = 0
         self.last_touch_at = self.tools.clock()
         self.pin_page.reset(self, may_choose=corner_press)
 
@@ -152,10 +159,10 @@ class CaregiverArea:
         return problems[self._problems_seen :]
 
     def problems_to_fix(self) -> list[str]:
-        """What a caregiver must fix: the routine that cannot be played, then the log's."""
-        problem = self.tools.routine_problem()
-        routine = [problem] if problem else []
-        return routine + self.unseen_log_problems()
+        """What a caregiver must fix: the routine that cannot be played, the clock, then the
+        log's."""
+        lasting = [self.tools.routine_problem(), self.tools.clock_problem()]
+        return [p for p in lasting if p] + self.unseen_log_problems()
 
     def mark_log_problems_seen(self) -> None:
         self._problems_seen = len(getattr(self.tools.store, "problems", []))

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from kiosk.access.pin_lock import PinLock
 from kiosk.settings import LiveSettings
+from kiosk.web.address import DashboardOptions, local_addresses, read_options
 
 
 class WalkControls(Protocol):
@@ -39,3 +40,11 @@ class CaregiverTools:
     # Why the routine cannot be played, and the fix; None when it can.
     routine_problem: Callable[[], str | None] = lambda: None
     escalation: Any = None  # calls for help: answered from the menu
+    # Why the dates of new sessions cannot be trusted (the clock is not set); None when they can.
+    clock_problem: Callable[[], str | None] = lambda: None
+    # The web dashboard's page: its password and certificate files (DataFolder's), its
+    # options (port, TLS) and this machine's addresses.
+    web_password: Path | None = None
+    web_certificate: Path | None = None
+    dashboard_options: Callable[[], DashboardOptions] = read_options
+    addresses: Callable[[], list[str]] = local_addresses

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pygame
 
 from hardware.buzzer import MAX_HOLD_S, HoldOutcome, Priority
-from kiosk.screens.caregiver.page import Page, button_grid, draw_title
+from kiosk.screens.caregiver.page import ROW_GAP, SMALL_ROW_PX, Page, button_grid, draw_title
 from kiosk.screens.layout import Layout
 from kiosk.screens.widgets import Button
 
@@ -32,8 +32,11 @@ TOOLS = [
     ("Weekly progress", "page:weekly", "panel"),
     ("Walkers and goals", "page:walkers", "panel"),
     ("Export to USB", "export", "panel"),
-    ("Close", "close", "go"),
+    ("Web dashboard", "page:web", "panel"),
 ]
+CLOSE = ("Close", "close", "go")
+MORE = ("More", "more_tools", "panel")
+MOST_COLUMNS = 4  # button_grid's widest grid
 
 
 class MenuPage(Page):
@@ -52,7 +55,21 @@ class MenuPage(Page):
         if area.problems_to_fix():
             items.append(("Problems to fix", "page:problems", "primary"))
         top = layout.content.top + layout.title_px + 2 * layout.body_px
-        return button_grid(layout, top, items + TOOLS)
+        return button_grid(layout, top, self.shown(area, items + TOOLS, _room(layout, top)))
+
+    def shown(self, area: CaregiverArea, items: list, room: int) -> list:
+        """What needs attention first, then the tools; Close always. When they do not all
+        fit (a small panel with several things to attend to), More pages through them."""
+        if len(items) + 1 <= room:
+            return [*items, CLOSE]
+        per_page = max(1, room - 2)
+        pages = (len(items) + per_page - 1) // per_page
+        area.menu_page %= pages
+        start = area.menu_page * per_page
+        return [*items[start : start + per_page], MORE, CLOSE]
+
+    def on_more_tools(self, area: CaregiverArea, _: str) -> None:
+        area.menu_page += 1
 
     def on_acknowledge(self, area: CaregiverArea, _: str) -> None:
         area.tools.walk.acknowledge_fault(area.tools.clock())
@@ -80,3 +97,9 @@ class MenuPage(Page):
 
     def on_export(self, area: CaregiverArea, _: str) -> None:
         area.export()
+
+
+def _room(layout: Layout, top: int) -> int:
+    """How many buttons of the smallest touch size fit below `top`."""
+    rows = (layout.content.bottom - top + ROW_GAP) // (SMALL_ROW_PX + ROW_GAP)
+    return max(rows, 1) * MOST_COLUMNS

@@ -79,7 +79,7 @@ class NameEntryPage(Page):
         title = "New walker's name" if self.walker_id is None else "Walker's new name"
         top = draw_title(surface, layout, title) + layout.gap // 2
         field = pygame.Rect(content.left, top, content.width, SMALL_ROW_PX)
-        buttons = _actions(field, below=layout.portrait)
+        buttons = entry_actions(field, below=layout.portrait)
         if not layout.portrait:
             field.width = buttons[0].rect.left - ROW_GAP - field.left
         pygame.draw.rect(surface, theme.PANEL, field, border_radius=12)
@@ -93,29 +93,35 @@ class NameEntryPage(Page):
     shows_message = False  # under the name, where the keys leave room
 
     def _keys(self, layout: Layout, top: int) -> list[Button]:
-        content = layout.content
-        step = SMALL_ROW_PX + ROW_GAP
-        cols = min(7, max(3, (content.width + ROW_GAP) // step))
-        rows = min(8, max(1, (content.bottom - top + ROW_GAP) // step))
-        per_page = cols * rows - 1  # the last slot turns the page
-        pages = max(1, -(-len(KEYS) // per_page))
-        first = (self.key_page % pages) * per_page
-        labels = list(KEYS[first : first + per_page])
-        width = (content.width - (cols - 1) * ROW_GAP) // cols
-        keys = []
-        for i, label in enumerate([*labels, "More keys"]):
-            rect = pygame.Rect(
-                content.left + (i % cols) * (width + ROW_GAP),
-                top + (i // cols) * step,
-                width,
-                SMALL_ROW_PX,
-            )
-            action = "keys" if label == "More keys" else f"key:{label}"
-            keys.append(Button(rect, "Space" if label == "space" else label, action, "panel"))
-        return keys
+        return key_buttons(layout, top, KEYS, self.key_page)
 
 
-def _actions(field: pygame.Rect, *, below: bool) -> list[Button]:
+def key_buttons(layout: Layout, top: int, keys: tuple[str, ...], key_page: int) -> list[Button]:
+    """The keyboard from `top` down: as many large keys as fit, the last one turning the page
+    (actions "key:X" and "keys"). The password page uses it too."""
+    content = layout.content
+    step = SMALL_ROW_PX + ROW_GAP
+    cols = min(7, max(3, (content.width + ROW_GAP) // step))
+    rows = min(8, max(1, (content.bottom - top + ROW_GAP) // step))
+    per_page = cols * rows - 1  # the last slot turns the page
+    pages = max(1, -(-len(keys) // per_page))
+    first = (key_page % pages) * per_page
+    labels = list(keys[first : first + per_page])
+    width = (content.width - (cols - 1) * ROW_GAP) // cols
+    buttons = []
+    for i, label in enumerate([*labels, "More keys"]):
+        rect = pygame.Rect(
+            content.left + (i % cols) * (width + ROW_GAP),
+            top + (i // cols) * step,
+            width,
+            SMALL_ROW_PX,
+        )
+        action = "keys" if label == "More keys" else f"key:{label}"
+        buttons.append(Button(rect, "Space" if label == "space" else label, action, "panel"))
+    return buttons
+
+
+def entry_actions(field: pygame.Rect, *, below: bool, cancel: str = "page:walkers") -> list[Button]:
     """Erase, Cancel and Save: at the right of the name, or in a row under it (portrait)."""
     width = 150 if not below else (field.width - 2 * ROW_GAP) // 3
     top = field.bottom + ROW_GAP if below else field.top
@@ -126,6 +132,6 @@ def _actions(field: pygame.Rect, *, below: bool) -> list[Button]:
         right -= width + ROW_GAP
     return [
         Button(rects[0], "Erase", "erase"),
-        Button(rects[1], "Cancel", "page:walkers"),
+        Button(rects[1], "Cancel", cancel),
         Button(rects[2], "Save", "save", "go"),
     ]

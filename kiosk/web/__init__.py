@@ -1,0 +1,1 @@
+"""The caregivers' web dashboard: its own process beside the kiosk, reading the same log."""
