@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean broker browser
+.PHONY: run test lint bench clean broker browser test-trixie pi-check
 
 # The dashboard's browser tests drive Debian's chromium (Playwright cannot download its own here).
 browser:
@@ -63,3 +63,13 @@ bench: $(STAMP) broker
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The test suite under Debian trixie's Python 3.13, in a native root made with debootstrap
+# (as root; the first run takes minutes, see the README). Not part of `make test`.
+test-trixie:
+	tools/debian_roots/test_trixie.sh
+
+# The kiosk installed by the README's steps on arm64 Debian bookworm and trixie under qemu-user
+# (as root; tens of minutes the first time). Not part of `make test`.
+pi-check:
+	tools/debian_roots/pi_check.sh

@@ -3,6 +3,7 @@
 #
 #   sudo systemd/install.sh                  install or update, and start the kiosk
 #   sudo systemd/install.sh --no-start       install or update; the kiosk starts at the next boot
+#   sudo systemd/install.sh --legacy-gpio    also compile RPi.GPIO, a fallback for old OS images
 #   sudo systemd/install.sh --uninstall      remove the service, the program, its command and
 #                                            the user; keep the session logs and the settings
 #   systemd/install.sh --dry-run             say what would be done, change nothing
@@ -14,8 +15,8 @@
 #
 # For tests: every path the script reads or writes is prefixed with $BALANCE_KIOSK_ROOT (a
 # temporary directory), and so are the paths in the command it puts on the PATH, so that one
-# runs there too; every command (systemctl, useradd, usermod, userdel, getent, chown, python3
-# and the venv's pip) is called by name, so stubs put first in PATH stand in for them.
+# runs there too; every command (systemctl, useradd, usermod, userdel, getent, chown, apt-get,
+# python3 and the venv's pip) is called by name, so stubs put first in PATH stand in for them.
 set -euo pipefail
 
 umask 022
@@ -40,10 +41,13 @@ WEB_UNIT="/etc/systemd/system/$WEB_SERVICE"
 WEB_ENV="$CONFIG_DIR/web.env"
 # balance-kiosk on the PATH, for SSH: the program, as the kiosk's user (systemd/balance-kiosk.sh).
 COMMAND=/usr/local/bin/balance-kiosk
+# Debian's python3-lgpio (Raspberry Pi OS's too): the sign that it is installed.
+SYSTEM_LGPIO_MODULE=/usr/lib/python3/dist-packages/lgpio.py
 # Screen (video, render), touch (input), sensor (i2c), buzzer (gpio), sound (audio).
 WANTED_GROUPS=(video render input gpio i2c audio)
 
 SKIP_I2C_CHECK=0
+LEGACY_GPIO=0
 WEB=0
 WEB_TLS=0
 START=1
@@ -53,7 +57,8 @@ STEP=0
 
 usage() {
     cat <<'EOF'
-Usage: sudo systemd/install.sh [--web | --web-tls] [--no-start] [--skip-i2c-check] [--dry-run]
+Usage: sudo systemd/install.sh [--web | --web-tls] [--no-start] [--skip-i2c-check] [--legacy-gpio]
+                               [--dry-run]
        sudo systemd/install.sh --uninstall [--dry-run]
 
 Installs the balance kiosk as a systemd service that starts at boot.
@@ -62,6 +67,8 @@ Installs the balance kiosk as a systemd service that starts at boot.
   --web-tls         the dashboard over HTTPS (port 8443) with a self-signed certificate
   --no-start        install, but start the kiosk only at the next boot
   --skip-i2c-check  install even though I2C is off (a bench set-up without the sensor)
+  --legacy-gpio     also install RPi.GPIO, a fallback pin library for OS images older than
+                    bookworm; it compiles (needs gcc and python3-dev) and does not work on a Pi 5
   --uninstall       remove the service, the program, its command and the kiosk user; the logs
                     (/var/lib/balance-kiosk) and the settings (/etc/balance-kiosk) are kept
   --dry-run         say what would be done, and change nothing
@@ -107,6 +114,7 @@ parse_args() {
                 WEB_TLS=1
                 ;;
             --skip-i2c-check) SKIP_I2C_CHECK=1 ;;
+            --legacy-gpio) LEGACY_GPIO=1 ;;
             --uninstall) UNINSTALL=1 ;;
             --dry-run) DRY_RUN=1 ;;
             -h | --help)
@@ -204,28 +212,99 @@ create_user() {
     fi
 }
 
+# The release named in /etc/os-release (bookworm, trixie...), or nothing when there is none.
+os_codename() {
+    local file="$ROOT/etc/os-release"
+    [[ -f "$file" ]] || return 0
+    # shellcheck disable=SC1090
+    (. "$file" && printf '%s' "${VERSION_CODENAME:-}")
+}
+
+# Where the pin library lgpio comes from, the way that compiles nothing (README, "Which pin
+# library"): PyPI has lgpio wheels for Python 3.9-3.12 only, so on bookworm (Python 3.11) and
+# older pip fetches one; on trixie (Python 3.13) and later the OS's own python3-lgpio is used
+# through a venv that sees the system's packages. Where the OS package is already installed
+# (Raspberry Pi OS has it on bookworm too), it is used whatever the release.
+# Where the OS has no python3-lgpio (plain Debian: only Raspberry Pi's archive has it), lgpio
+# is built from PyPI's source in its static mode (PYPI=1: the C library compiled in, so no
+# liblgpio-dev), which needs gcc, swig and python3-dev.
+# Sets SYSTEM_LGPIO=1 for the OS package, 0 for the wheel; STATIC_LGPIO=1 for the build.
+choose_pin_library() {
+    local codename
+    codename="$(os_codename)"
+    SYSTEM_LGPIO=0
+    STATIC_LGPIO=0
+    if [[ -f "$ROOT$SYSTEM_LGPIO_MODULE" ]]; then
+        SYSTEM_LGPIO=1
+        say "   The pin library lgpio: the system's python3-lgpio, already installed."
+        return
+    fi
+    case "$codename" in
+        "" | buster | bullseye | bookworm)
+            say "   The pin library lgpio: a ready-made wheel from PyPI (${codename:-release unknown})."
+            return
+            ;;
+    esac
+    SYSTEM_LGPIO=1
+    say "   The pin library lgpio: the system's python3-lgpio ($codename has no lgpio wheel"
+    say "   for its Python, and building one needs a compiler and Raspberry Pi's liblgpio-dev)."
+    # A Pi that has not run apt-get update lately may not find it at first.
+    if run apt-get install -y python3-lgpio ||
+        { run apt-get update && run apt-get install -y python3-lgpio; }; then
+        return
+    fi
+    SYSTEM_LGPIO=0
+    STATIC_LGPIO=1
+    say "   No python3-lgpio in this system's archive (Raspberry Pi OS has it; plain Debian does"
+    say "   not): building lgpio from source with its C library compiled in."
+    run apt-get install -y gcc swig python3-dev ||
+        die "apt-get could not install the build tools for lgpio (see above)." \
+            "Check the network and /etc/apt/sources.list.d, then run this installer again."
+}
+
+# Whether the venv there was made with the system's packages visible ("true"/"false").
+venv_sees_system() {
+    sed -n 's/^include-system-site-packages *= *//p' "$ROOT$VENV/pyvenv.cfg" 2>/dev/null
+}
+
+make_venv() {
+    local options=()
+    ((SYSTEM_LGPIO)) && options=(--system-site-packages)
+    local wanted=false
+    ((SYSTEM_LGPIO)) && wanted=true
+    # A venv made without Python's venv module has a python but no pip: start it afresh; so
+    # also when it should see the system's packages and does not, or the other way round.
+    if [[ -x "$ROOT$VENV/bin/python" && -x "$ROOT$VENV/bin/pip" ]] &&
+        [[ "$(venv_sees_system)" == "$wanted" || ! -f "$ROOT$VENV/pyvenv.cfg" ]]; then
+        say "   Reusing the Python environment already there."
+        return
+    fi
+    run rm -rf "$ROOT$VENV"
+    run mkdir -p "$ROOT$APP_DIR"
+    if ! run python3 -m venv "${options[@]}" "$ROOT$VENV"; then
+        run rm -rf "$ROOT$VENV"
+        die "Python could not make its environment in $VENV." \
+            "Install its venv module, then run this again: sudo apt-get install -y python3-venv"
+    fi
+}
+
 install_program() {
     step "Installing the kiosk program into $VENV"
-    # A venv made without Python's venv module has a python but no pip: start it afresh.
-    if [[ -x "$ROOT$VENV/bin/python" && -x "$ROOT$VENV/bin/pip" ]]; then
-        say "   Reusing the Python environment already there."
-    else
-        run rm -rf "$ROOT$VENV"
-        run mkdir -p "$ROOT$APP_DIR"
-        if ! run python3 -m venv "$ROOT$VENV"; then
-            run rm -rf "$ROOT$VENV"
-            die "Python could not make its environment in $VENV." \
-                "Install its venv module, then run this again: sudo apt-get install -y python3-venv"
-        fi
-    fi
+    choose_pin_library
+    make_venv
     # Older pip builds inside the source folder; files left in build/ would come back after
     # an update even when the source no longer has them.
     run rm -rf "$SRC/build"
-    say "   Installing from $SRC with the Raspberry Pi extras (this takes a few minutes)."
-    if ! run "$ROOT$VENV/bin/python" -m pip install --upgrade "${SRC}[pi]"; then
-        die "pip could not install the kiosk (see its messages above)." \
-            "Check the network, then the build tools the pin libraries (lgpio, RPi.GPIO) need:" \
-            "sudo apt-get install -y python3-dev swig liblgpio-dev"
+    local extras=pi
+    ((LEGACY_GPIO)) && extras=pi,legacy-gpio
+    say "   Installing from $SRC with the Raspberry Pi extras ($extras; a few minutes)."
+    local build=()
+    ((STATIC_LGPIO)) && build=(env PYPI=1 "$ROOT$VENV/bin/python" -m pip install --no-binary lgpio)
+    ((STATIC_LGPIO)) || build=("$ROOT$VENV/bin/python" -m pip install)
+    if ! run "${build[@]}" --upgrade "${SRC}[$extras]"; then
+        local why="Check the network, and run this again."
+        ((LEGACY_GPIO)) && why="RPi.GPIO compiles: sudo apt-get install -y gcc python3-dev"
+        die "pip could not install the kiosk (see its messages above)." "$why"
     fi
     # The data and cache folders exist before the first start, so that the command on the
     # PATH (doctor, logs...) can run as the kiosk user before the service ever has.

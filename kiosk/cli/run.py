@@ -87,7 +87,12 @@ def _run(args: argparse.Namespace) -> int:
         )
     problem = None if flags.headless else _screen_problem()
     if problem:
-        print(f"balance-kiosk run: {problem}", file=sys.stderr)
+        from kiosk.service.no_screen import console_from_stdin, report_no_screen
+        from kiosk.service.systemd import SdNotifier
+
+        notifier = SdNotifier()
+        console = console_from_stdin() if notifier.enabled else None
+        report_no_screen(problem, notifier=notifier, console=console)
         return NO_SCREEN
     try:
         kiosk = bootstrap.build_kiosk(settings, data, flags)

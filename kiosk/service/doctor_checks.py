@@ -28,6 +28,7 @@ from typing import Any
 from hardware.buzzer import AlarmBuzzer, BuzzerOutput
 from hardware.tof_sensor import Reading, SensorFault, TofSensor
 from kiosk.paths import DataFolder
+from kiosk.service import screen_facts
 from kiosk.service.wall_clock import clock_words
 
 OK = "OK"
@@ -349,9 +350,15 @@ def check_buzzer(
 
 
 def check_display(
-    *, on_pi: bool, user: str, environ: Mapping[str, str] = os.environ
+    *,
+    on_pi: bool,
+    user: str,
+    environ: Mapping[str, str] = os.environ,
+    sys_drm: Path = screen_facts.SYS_DRM,
+    blank_parameter: Path = screen_facts.CONSOLE_BLANK,
 ) -> CheckResult:
-    """SDL can open a video driver: the one SDL_VIDEODRIVER names, else KMSDRM on a Pi."""
+    """SDL can open a video driver: the one SDL_VIDEODRIVER names, else KMSDRM on a Pi; on a
+    Pi, the kernel sees a screen and will not blank it."""
     import pygame
 
     chosen = environ.get("SDL_VIDEODRIVER", "").strip()
@@ -370,10 +377,12 @@ def check_display(
             )
         else:
             fix = "not a Raspberry Pi: try SDL_VIDEODRIVER=dummy, or `balance-kiosk run --headless`"
+        hint = screen_facts.screen_hint(sys_drm) if on_pi else ""
         return CheckResult(
             "display",
             FAIL if on_pi else WARN,
-            f"SDL cannot open the {wanted or 'default'} video driver: {error}",
+            f"SDL cannot open the {wanted or 'default'} video driver: {error}"
+            + (f"; {hint}" if hint else ""),
             fix,
         )
     finally:
@@ -393,7 +402,18 @@ def check_display(
             "for no screen at all)",
         )
     how = " (from SDL_VIDEODRIVER)" if chosen else ""
-    return CheckResult("display", OK, f"SDL video driver {driver}{how}{screen}")
+    detail = f"SDL video driver {driver}{how}{screen}"
+    blank_s = screen_facts.console_blank_s(blank_parameter) if on_pi else None
+    if blank_s:
+        return CheckResult(
+            "display",
+            WARN,
+            f"{detail}; but the console blanks the screen after {blank_s // 60} min without "
+            "a key press (consoleblank)",
+            "add consoleblank=0 to /boot/firmware/cmdline.txt (systemd/install.sh does), then "
+            "restart",
+        )
+    return CheckResult("display", OK, detail)
 
 
 def _restore_env(key: str, value: str | None) -> None:
@@ -406,7 +426,7 @@ def _restore_env(key: str, value: str | None) -> None:
 # --------------------------------------------------------------------------------- 6. sound
 
 
-def check_sound(user: str) -> CheckResult:
+def check_sound(user: str, cards_file: Path = screen_facts.ASOUND_CARDS) -> CheckResult:
     """pygame's mixer opens the sound output the way the kiosk opens it."""
     import pygame
 
@@ -415,11 +435,12 @@ def check_sound(user: str) -> CheckResult:
     try:
         init_mixer()
     except pygame.error as error:
+        hint = screen_facts.sound_hint(cards_file)
         return CheckResult(
             "sound",
             WARN,
-            f"no sound output ({error}): the routine would play silently; the buzzer is "
-            "still the alarm",
+            f"no sound output ({error}){'; ' + hint if hint else ''}: the routine would play "
+            "silently; the buzzer is still the alarm",
             "plug in a speaker or use HDMI sound; with no sound server set "
             "SDL_AUDIODRIVER=alsa" + join_groups(user, "audio"),
         )

@@ -46,6 +46,15 @@ STUBS = {
     "systemctl": STUB,
     "useradd": STUB + 'echo "${!#}" >> "$FAKE_PASSWD"\n',
     "usermod": STUB,
+    # The OS's packages: python3-lgpio "installs" the module where Debian puts it.
+    "apt-get": STUB
+    + """if [[ "$*" == "install -y python3-lgpio" ]]; then
+    # Plain Debian's archive (no python3-lgpio) when the test leaves this file.
+    [[ -e "$BALANCE_KIOSK_ROOT/../no-python3-lgpio" ]] && exit 100
+    mkdir -p "$BALANCE_KIOSK_ROOT/usr/lib/python3/dist-packages"
+    touch "$BALANCE_KIOSK_ROOT/usr/lib/python3/dist-packages/lgpio.py"
+fi
+""",
     "chown": STUB,
     "userdel": STUB + 'grep -vx "$1" "$FAKE_PASSWD" > "$FAKE_PASSWD.new" || true\n'
     'mv "$FAKE_PASSWD.new" "$FAKE_PASSWD"\n',
@@ -57,10 +66,15 @@ case "$1" in
     *) exit 2 ;;
 esac
 """,
-    # python3 -m venv DIR: a venv whose python records pip and whose balance-kiosk is real.
+    # python3 -m venv [--system-site-packages] DIR: a venv whose python records pip and whose
+    # balance-kiosk is real; its pyvenv.cfg says whether it sees the system's packages.
     "python3": STUB
     + """[[ "$1 $2" == "-m venv" ]] || exit 9
+sees=false
+[[ "$3" == --system-site-packages ]] && sees=true
+set -- "${@:1:2}" "${!#}"
 mkdir -p "$3/bin"
+echo "include-system-site-packages = $sees" > "$3/pyvenv.cfg"
 cat > "$3/bin/python" <<'EOF'
 #!/usr/bin/env bash
 { printf 'venv-python'; printf ' %q' "$@"; printf '\\n'; } >> "$STUB_LOG"
@@ -287,6 +301,86 @@ def test_settings_kept_from_an_uninstall_are_checked_before_anything_is_installe
     assert pi.commands("systemctl") == []
 
 
+# --- The pin library, by OS release (README: "Which pin library") -----------------------------
+
+
+def os_release(pi: FakePi, codename: str) -> None:
+    release = pi.path("/etc/os-release")
+    release.parent.mkdir(parents=True, exist_ok=True)
+    release.write_text(f'PRETTY_NAME="Debian GNU/Linux"\nVERSION_CODENAME={codename}\n')
+
+
+def test_on_trixie_lgpio_is_the_os_package_seen_through_the_venv(pi):
+    os_release(pi, "trixie")
+    result = ok(pi.run())
+    venv = str(pi.path("/opt/balance-kiosk/venv"))
+    assert pi.commands("apt-get") == [["apt-get", "install", "-y", "python3-lgpio"]]
+    assert pi.commands("python3") == [["python3", "-m", "venv", "--system-site-packages", venv]]
+    assert pi.commands("venv-python") == [
+        ["venv-python", "-m", "pip", "install", "--upgrade", f"{REPO}[pi]"]
+    ]
+    assert "the system's python3-lgpio (trixie has no lgpio wheel" in result.stdout
+
+
+def test_on_plain_debian_trixie_lgpio_is_built_with_its_c_library_inside(pi):
+    os_release(pi, "trixie")
+    (pi.root.parent / "no-python3-lgpio").touch()
+    result = ok(pi.run())
+    assert pi.commands("apt-get") == [
+        ["apt-get", "install", "-y", "python3-lgpio"],
+        ["apt-get", "update"],
+        ["apt-get", "install", "-y", "python3-lgpio"],
+        ["apt-get", "install", "-y", "gcc", "swig", "python3-dev"],
+    ]
+    venv = str(pi.path("/opt/balance-kiosk/venv"))
+    assert pi.commands("python3") == [["python3", "-m", "venv", venv]]
+    # env PYPI=1 selects lgpio's static build (the C library compiled into the module).
+    assert pi.commands("venv-python") == [
+        ["venv-python", "-m", "pip", "install", "--no-binary", "lgpio", "--upgrade", f"{REPO}[pi]"]
+    ]
+    assert "running: env PYPI=1 " in result.stdout
+    assert "building lgpio from source" in result.stdout
+
+
+def test_on_bookworm_pip_fetches_the_lgpio_wheel_and_nothing_compiles(pi):
+    os_release(pi, "bookworm")
+    result = ok(pi.run())
+    assert pi.commands("apt-get") == []
+    venv = str(pi.path("/opt/balance-kiosk/venv"))
+    assert pi.commands("python3") == [["python3", "-m", "venv", venv]]
+    assert "a ready-made wheel from PyPI (bookworm)" in result.stdout
+    assert "RPi.GPIO" not in " ".join(" ".join(c) for c in pi.commands())
+
+
+def test_an_installed_python3_lgpio_is_used_on_bookworm_too(pi):
+    os_release(pi, "bookworm")
+    module = pi.path("/usr/lib/python3/dist-packages/lgpio.py")
+    module.parent.mkdir(parents=True)
+    module.touch()
+    ok(pi.run())
+    assert pi.commands("apt-get") == []
+    assert "--system-site-packages" in pi.commands("python3")[0]
+
+
+def test_an_update_to_trixie_remakes_the_venv_to_see_the_os_package(pi):
+    os_release(pi, "bookworm")
+    ok(pi.run())
+    os_release(pi, "trixie")
+    ok(pi.run())
+    made = pi.commands("python3")
+    assert len(made) == 2, "a venv that cannot see python3-lgpio is made anew"
+    assert "--system-site-packages" in made[1]
+    ok(pi.run())
+    assert len(pi.commands("python3")) == 2, "then it is kept"
+
+
+def test_rpi_gpio_only_on_request(pi):
+    ok(pi.run("--legacy-gpio"))
+    assert pi.commands("venv-python") == [
+        ["venv-python", "-m", "pip", "install", "--upgrade", f"{REPO}[pi,legacy-gpio]"]
+    ]
+
+
 def test_no_start_only_enables(pi):
     result = ok(pi.run("--no-start"))
     assert ["systemctl", "enable", "balance-kiosk.service"] in pi.commands("systemctl")
@@ -504,6 +598,7 @@ CANNOT_RUN = {
     "ssh YOURNAME@kiosk.local": "typed on the other computer; the test plays that SSH session",
     "scp YOURNAME@kiosk.local:sessions.csv .": "typed on the other computer",
     "systemd-analyze security": "names the sandbox rating; tests/e2e/test_systemd_unit.py runs it",
+    "make pi-check": "run on a development machine: it follows these steps in arm64 roots",
 }
 # Commands whose status here is not 0, and why.
 STATUS_HERE = {

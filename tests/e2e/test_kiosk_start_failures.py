@@ -9,6 +9,7 @@ so that one is retried.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,48 @@ def test_a_video_driver_that_cannot_open_is_named_in_one_line(tmp_path):
     assert len(lines) == 1, result.stderr
     assert "screen" in lines[0] and "balance-kiosk doctor" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+@no_screen_here
+def test_under_systemd_no_screen_is_said_on_the_console_and_in_the_status_then_it_waits(
+    tmp_path,
+):
+    """Not a quiet restart loop: the console (tty1) and `systemctl status` say why, and the
+    kiosk waits before exiting so that systemd's restarts come seldom."""
+    import pty
+    import socket
+
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(60)
+    main, console = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if k not in (*KIOSK_ENV, "DISPLAY")}
+    environment.update(
+        SDL_VIDEODRIVER="kmsdrm",
+        SDL_AUDIODRIVER="dummy",
+        XDG_RUNTIME_DIR=str(tmp_path),
+        NOTIFY_SOCKET=str(tmp_path / "notify"),
+    )
+    command = [sys.executable, "-m", "kiosk.cli", "run", "--simulate"]
+    process = subprocess.Popen(
+        [*command, "--data-dir", str(tmp_path / "data")],
+        env=environment,
+        stdin=console,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        status = notify.recv(4096).decode()
+        shown = os.read(main, 4096).decode()
+        assert process.poll() is None, "it waits before exiting, not restarted every 2 s"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+    finally:
+        process.kill()
+        notify.close()
+        os.close(main)
+        os.close(console)
+    assert status.startswith("STATUS=No screen: the screen cannot be opened")
+    assert "NO SCREEN" in shown and "balance-kiosk doctor" in shown
+    lines = our_lines(stderr)
+    assert len(lines) == 1 and "starts the kiosk again in about 17 s" in lines[0], stderr

@@ -231,3 +231,29 @@ def test_the_sandbox_exposure_is_at_most_2(checkable_unit):
     assert match, output
     exposure = float(match[1])
     assert exposure <= MAX_EXPOSURE, output
+
+
+@pytest.mark.skipif(shutil.which("setterm") is None, reason="setterm (util-linux) is missing")
+def test_before_the_kiosk_the_console_is_kept_lit_and_its_cursor_hidden(unit):
+    """ExecStartPre= run as systemd runs it, with a terminal as its standard input: what
+    reaches the terminal turns blanking and power-down off and hides the cursor."""
+    import os
+    import pty
+    import shlex
+
+    (pre,) = values(unit, "Service", "ExecStartPre")
+    assert pre.startswith("-"), "a console that cannot be set must not stop the kiosk"
+    main, console = pty.openpty()
+    try:
+        done = subprocess.run(
+            shlex.split(pre[1:]), stdin=console, capture_output=True, timeout=30, check=False
+        )
+        written = os.read(main, 4096)
+    finally:
+        os.close(main)
+        os.close(console)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b"", "nothing for the journal: it all goes to the console"
+    assert b"\x1b[9;0]" in written, "console blanking off"
+    assert b"\x1b[14;0]" in written, "power-down (DPMS) off"
+    assert b"\x1b[?25l" in written, "cursor hidden"

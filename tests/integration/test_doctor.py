@@ -402,6 +402,95 @@ def test_a_data_folder_that_cannot_be_written_fails(tmp_path, monkeypatch):
     assert result.status == doctor_checks.FAIL and "cannot be written" in result.detail
 
 
+# --- A Pi without a desktop: what the kernel says about its screen, sound and blanking ---------
+
+
+def fake_drm(tmp_path: Path, **outputs: str) -> Path:
+    """A /sys/class/drm with card0 and the given outputs (name=status)."""
+    drm = tmp_path / "drm"
+    (drm / "card0").mkdir(parents=True)
+    for name, status in outputs.items():
+        (drm / f"card0-{name.replace('_', '-')}").mkdir()
+        (drm / f"card0-{name.replace('_', '-')}" / "status").write_text(f"{status}\n")
+    return drm
+
+
+def test_a_pi_with_no_screen_plugged_in_names_the_empty_outputs(tmp_path, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "no-such-driver")
+    drm = fake_drm(tmp_path, HDMI_A_1="disconnected", HDMI_A_2="disconnected")
+    result = checks.check_display(on_pi=True, user="pi", sys_drm=drm)
+    assert result.status == FAIL
+    assert "no screen is connected (HDMI-A-1, HDMI-A-2: disconnected)" in result.detail
+    assert "check the cable" in result.detail
+
+
+def test_a_pi_without_a_display_driver_is_told_the_overlay(tmp_path, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "no-such-driver")
+    result = checks.check_display(on_pi=True, user="pi", sys_drm=tmp_path / "no-drm")
+    assert result.status == FAIL and "dtoverlay=vc4-kms-v3d" in result.detail
+
+
+def test_a_connected_screen_that_sdl_cannot_open_gets_no_cable_hint(tmp_path, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "no-such-driver")
+    drm = fake_drm(tmp_path, HDMI_A_1="disconnected", DSI_1="connected")
+    result = checks.check_display(on_pi=True, user="pi", sys_drm=drm)
+    assert result.status == FAIL and "cable" not in result.detail
+    assert "no-such-driver" in result.detail
+
+
+def test_a_console_that_blanks_is_a_warning_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    blank = tmp_path / "consoleblank"
+    blank.write_text("600\n")
+    result = checks.check_display(on_pi=True, user="pi", blank_parameter=blank)
+    assert result.status == WARN and "after 10 min" in result.detail
+    assert "consoleblank=0" in result.fix
+    blank.write_text("0\n")
+    assert checks.check_display(on_pi=True, user="pi", blank_parameter=blank).status == OK
+    blank.write_text("600\n")
+    off_pi = checks.check_display(on_pi=False, user="pi", blank_parameter=blank)
+    assert off_pi.status == OK, "a desktop computer's console is not the kiosk's concern"
+
+
+NO_CARDS = "--- no soundcards ---\n"
+PI_CARDS = """ 0 [vc4hdmi0       ]: vc4-hdmi - vc4-hdmi-0
+                      vc4-hdmi-0
+ 1 [Headphones     ]: bcm2835_headpho - bcm2835 Headphones
+                      bcm2835 Headphones
+"""
+
+
+def test_no_sound_card_is_said_in_plain_words(tmp_path, monkeypatch):
+    import pygame
+
+    def no_device(*args, **kwargs):
+        # What SDL says on a Pi with no sound card (an unknown SDL_AUDIODRIVER is not a sure
+        # way: newer SDL falls back to another driver).
+        raise pygame.error("No available audio device")
+
+    monkeypatch.setattr(pygame.mixer, "init", no_device)
+    cards = tmp_path / "cards"
+    cards.write_text(NO_CARDS)
+    result = checks.check_sound("pi", cards_file=cards)
+    assert result.status == WARN
+    assert "the kernel lists no sound card" in result.detail and "USB speaker" in result.detail
+    assert "the buzzer is still the alarm" in result.detail
+    cards.write_text(PI_CARDS)
+    with_card = checks.check_sound("pi", cards_file=cards)
+    assert with_card.status == WARN and "no sound card" not in with_card.detail
+
+
+def test_sound_cards_are_read_by_name(tmp_path):
+    from kiosk.service.screen_facts import sound_cards
+
+    cards = tmp_path / "cards"
+    cards.write_text(PI_CARDS)
+    assert sound_cards(cards) == ["vc4-hdmi-0", "bcm2835 Headphones"]
+    cards.write_text(NO_CARDS)
+    assert sound_cards(cards) == []
+    assert sound_cards(tmp_path / "absent") is None
+
+
 @pytest.mark.parametrize(
     ("mode", "idle", "said"),
     [("normally_closed", 1, "reads as a call while the kiosk is stopped"),
