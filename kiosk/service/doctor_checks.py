@@ -369,22 +369,7 @@ def check_display(
     try:
         pygame.display.init()
     except pygame.error as error:
-        if on_pi:
-            fix = (
-                "the kiosk needs the screen to itself: stop the desktop (sudo systemctl stop "
-                "lightdm) or the kiosk service, or run it on tty1"
-                + join_groups(user, "video", "render", "input")
-            )
-        else:
-            fix = "not a Raspberry Pi: try SDL_VIDEODRIVER=dummy, or `balance-kiosk run --headless`"
-        hint = screen_facts.screen_hint(sys_drm) if on_pi else ""
-        return CheckResult(
-            "display",
-            FAIL if on_pi else WARN,
-            f"SDL cannot open the {wanted or 'default'} video driver: {error}"
-            + (f"; {hint}" if hint else ""),
-            fix,
-        )
+        return _display_refused(str(error), wanted, on_pi=on_pi, user=user, sys_drm=sys_drm)
     finally:
         _restore_env("SDL_VIDEODRIVER", previous)
     try:
@@ -392,6 +377,33 @@ def check_display(
         sizes = pygame.display.get_desktop_sizes()
     finally:
         pygame.display.quit()
+    return _display_found(driver, sizes, chosen, on_pi=on_pi, blank_parameter=blank_parameter)
+
+
+def _display_refused(
+    error: str, wanted: str, *, on_pi: bool, user: str, sys_drm: Path
+) -> CheckResult:
+    if on_pi:
+        fix = (
+            "the kiosk needs the screen to itself: stop the desktop (sudo systemctl stop "
+            "lightdm) or the kiosk service, or run it on tty1"
+            + join_groups(user, "video", "render", "input")
+        )
+    else:
+        fix = "not a Raspberry Pi: try SDL_VIDEODRIVER=dummy, or `balance-kiosk run --headless`"
+    hint = screen_facts.screen_hint(sys_drm) if on_pi else ""
+    return CheckResult(
+        "display",
+        FAIL if on_pi else WARN,
+        f"SDL cannot open the {wanted or 'default'} video driver: {error}"
+        + (f"; {hint}" if hint else ""),
+        fix,
+    )
+
+
+def _display_found(
+    driver: str, sizes: list, chosen: str, *, on_pi: bool, blank_parameter: Path
+) -> CheckResult:
     screen = f", screen {sizes[0][0]}x{sizes[0][1]}" if sizes else ""
     if not chosen and driver in ("offscreen", "dummy"):
         return CheckResult(
