@@ -206,7 +206,8 @@ def test_after_a_crash_mid_walk_the_kiosk_starts_by_checking_for_the_walker(tmp_
         if again.poll() is None:
             again.kill()
     first = sorted(shots.glob("*.png"))[0].stem
-    assert first.endswith("restarted"), first  # not the home screen, unwatched
+    said = again.stderr.read() if again.stderr else ""
+    assert first.endswith("restarted"), (first, said[-2000:])  # not the home screen, unwatched
     with sqlite3.connect(database) as db:
         (how,) = db.execute("SELECT ended_how FROM sessions").fetchone()
     assert how == "interrupted"
