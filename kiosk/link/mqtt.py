@@ -64,14 +64,8 @@ class LinkConfig:
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> LinkConfig:
         kid = kiosk_id(settings["kiosk.id"])
-        path = settings["mqtt.password_file"]
         return cls(
-            host=settings["mqtt.host"],
-            port=settings["mqtt.port"],
-            username=settings["mqtt.username"],
-            password=read_password(Path(path)) if path else None,
-            tls=settings["mqtt.tls"],
-            ca_file=settings["mqtt.ca_file"],
+            **broker_login(settings),
             topics=Topics(settings["mqtt.topic_prefix"], settings["mqtt.discovery_prefix"], kid),
             name=settings["kiosk.name"],
             version=_version(),
@@ -85,6 +79,20 @@ def _version() -> str:
         return version("balance-kiosk")
     except PackageNotFoundError:
         return "unknown"
+
+
+def broker_login(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Where the broker is and how to log in to it, from the settings (the kiosk's link and the
+    dashboard's facility page read the same ones)."""
+    path = settings["mqtt.password_file"]
+    return {
+        "host": settings["mqtt.host"],
+        "port": settings["mqtt.port"],
+        "username": settings["mqtt.username"],
+        "password": read_password(Path(path)) if path else None,
+        "tls": settings["mqtt.tls"],
+        "ca_file": settings["mqtt.ca_file"],
+    }
 
 
 def read_password(path: Path) -> str:

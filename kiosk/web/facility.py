@@ -19,11 +19,10 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from kiosk.link.messages import OFFLINE, ONLINE, ZONES
-from kiosk.link.mqtt import KEEPALIVE_S, RECONNECT_S, LinkSetupError, read_password
+from kiosk.link.mqtt import KEEPALIVE_S, RECONNECT_S, LinkSetupError, broker_login
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +45,7 @@ class BrokerPlace:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> BrokerPlace:
-        path = settings["mqtt.password_file"]
-        return cls(
-            host=settings["mqtt.host"],
-            port=settings["mqtt.port"],
-            username=settings["mqtt.username"],
-            password=read_password(Path(path)) if path else None,
-            tls=settings["mqtt.tls"],
-            ca_file=settings["mqtt.ca_file"],
-            topic_prefix=settings["mqtt.topic_prefix"],
-        )
+        return cls(**broker_login(settings), topic_prefix=settings["mqtt.topic_prefix"])
 
 
 @dataclass(frozen=True)
