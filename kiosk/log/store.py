@@ -54,6 +54,7 @@ from typing import Any
 from kiosk.log import queries as q
 from kiosk.log import unsaved
 from kiosk.log.clock_correction import shift_session_times
+from kiosk.log.file_watch import FileWatch
 from kiosk.log.opening import (
     damaged_in_places,
     open_file,
@@ -77,7 +78,6 @@ from kiosk.log.problems import (
 from kiosk.log.rows import INSERT_SAMPLE, Row
 from kiosk.log.run_record import RunRecord, replay
 from kiosk.log.schema import (
-    SQLITE_MAGIC,
     UnusableDatabase,
     damage_found,
     is_damage,
@@ -171,7 +171,7 @@ class SessionStore:
         self._closed = False
         self._record = RunRecord()
         self._unsaved_ids: frozenset[int] = frozenset()
-        self._identity = None if in_memory else _identity(path)
+        self._watch: FileWatch | None = None if in_memory else FileWatch(path)
         # Writer-thread state (touched only by the writer thread after start).
         waiting = waiting or []  # rows the last run kept beside the log, not written yet
         self._pending: deque[Row] = deque(r for r in waiting if r.kind != "sample")
@@ -514,6 +514,7 @@ class SessionStore:
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()
+            self._stop_watching()
         _open_stores.discard(self)
 
     def __enter__(self) -> SessionStore:
@@ -790,7 +791,7 @@ class SessionStore:
         that could not be done now: the rows wait)."""
         if self.in_memory:
             return True
-        what = _what_happened(self.path, self._identity)
+        what = self._watch.what_happened() if self._watch is not None else None
         if what is None:
             return True
         if what == "overwritten":
@@ -830,6 +831,7 @@ class SessionStore:
                 return
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()  # its last checkpoint lands in the kept file
+            self._stop_watching()
             try:
                 conn = open_file(self.path)
                 rescue(conn, self.path, aside, happened, self._add_problem)
@@ -855,6 +857,7 @@ class SessionStore:
             self._reader.close()
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
+            self._stop_watching()
             aside = _keep_newcomer(self.path) if what == "replaced" else None
             try:
                 if what == "replaced" and aside is None:
@@ -887,8 +890,14 @@ class SessionStore:
 
     def _use(self, conn: sqlite3.Connection, reader: sqlite3.Connection) -> None:
         self._conn, self._reader = conn, reader
-        self._identity = _identity(self.path)
+        self._watch = FileWatch(self.path)
         unsaved.make_room(self.path)  # the room may have gone with the old file
+
+    def _stop_watching(self) -> None:
+        """Close the watch's descriptor; only after the connections to the file are closed."""
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
 
     def _to_memory(self, exc: BaseException) -> None:
         """No file can be used now: go on in memory, with this run's sessions, and say so."""
@@ -909,31 +918,6 @@ def _memory_log() -> tuple[sqlite3.Connection, sqlite3.Connection]:
     reader = sqlite3.connect(uri, uri=True, check_same_thread=False)
     reader.execute("PRAGMA read_uncommitted = ON")  # shared cache: don't wait on the writer
     return conn, reader
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
-
-
-def _what_happened(path: Path, identity: tuple[int, int] | None) -> str | None:
-    """None while ``path`` is the file the store opened; else deleted|replaced|overwritten."""
-    try:
-        info = os.stat(path)
-        with path.open("rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
-    except FileNotFoundError:
-        return "deleted"
-    except OSError:
-        return None  # cannot tell: carry on, a write will say more
-    if identity is not None and (info.st_dev, info.st_ino) != identity:
-        return "replaced"
-    if head and head != SQLITE_MAGIC:
-        return "overwritten"
-    return None
 
 
 def _keep_newcomer(path: Path) -> Path | None:

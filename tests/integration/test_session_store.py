@@ -194,6 +194,37 @@ def test_an_existing_file_with_loose_permissions_is_tightened(db_path):
     assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
 
 
+def _count_from_another_program(path: Path, *, writable: bool) -> int:
+    """Samples counted by a separate process, as `logs` (read-only) or the dashboard's
+    walker page (a writing connection, opened and closed) would."""
+    uri = path.as_uri() if writable else f"{path.as_uri()}?mode=ro"
+    script = (
+        "import sqlite3, sys\n"
+        "conn = sqlite3.connect(sys.argv[1], uri=True)\n"
+        "print(conn.execute('SELECT count(*) FROM samples').fetchone()[0])\n"
+        "conn.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, uri], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout)
+
+
+def test_another_program_closing_its_connection_does_not_hide_the_walk_being_written(store):
+    """Once another program had opened and closed the log for writing, the kiosk's newest
+    rows went to a write-ahead file nobody else could see, and a crash would have lost them."""
+    sid = store.start_session(store.add_profile("Anna"), "beginner", 1, t_ms=T0)
+    for i in range(5):
+        store.record_sample(sid, 400 + i, t_ms=T0 + 200 * i)
+    assert store.flush()
+    assert _count_from_another_program(store.path, writable=True) == 5
+    for i in range(5, 10):
+        store.record_sample(sid, 400 + i, t_ms=T0 + 200 * i)
+    assert store.flush()
+    assert _count_from_another_program(store.path, writable=False) == 10
+
+
 # -------------------------------------------------------------- recovery
 
 
