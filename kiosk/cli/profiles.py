@@ -7,13 +7,14 @@ import contextlib
 import logging
 import sqlite3
 import sys
+import time
 from collections.abc import Callable
 
 from kiosk.cli.log_access import CliError, open_log_for_reading, read_failure
 from kiosk.cli.options import add_command
 from kiosk.log import queries as q
-from kiosk.log.problems import storage_read_only
-from kiosk.log.store import SessionStore, StoreError
+from kiosk.log.one_change import ChangeRefused, write_change
+from kiosk.log.store import insert_profile, rename_profile_row, set_goal_row
 from kiosk.paths import DataFolder
 from kiosk.walker_names import name_problem
 
@@ -48,30 +49,26 @@ def _goal_options(parser: argparse.ArgumentParser, minutes: int | None, days: in
     parser.add_argument("--days", type=int, default=days, help="days a week" + keep)
 
 
-def _store(args: argparse.Namespace) -> SessionStore:
-    """The log, opened for writing. What the store finds wrong is printed once, as notes
-    after the change is made (see _notes), not also as log lines."""
+def _change(args: argparse.Namespace, change: Callable[[sqlite3.Connection], str]) -> int:
+    """Make one change the way the dashboard does (never as the kiosk opens its log: that
+    would close the walk going on now as interrupted) and print what was done."""
     if not args.verbose:
         logging.getLogger("kiosk.log").setLevel(logging.CRITICAL)
     path = DataFolder.choose(args.data_dir).create().sessions_db
-    store = SessionStore.open(path)
-    if store.in_memory:  # nothing would be saved: say so rather than pretend
-        store.close()
-        if storage_read_only(path.parent):
-            raise StoreError(
-                f"the storage (SD card) holding {path} is read-only, so the change cannot be "
-                "saved; the sessions can still be listed and exported"
-            )
-        raise StoreError(
-            f"the session log {path} cannot be opened to save the change; check that the data "
-            "folder exists and that its storage (SD card) has free space"
-        )
-    return store
+    try:
+        done = write_change(path, change)
+    except _Refused as refused:
+        return _fail(str(refused))
+    except ValueError as error:  # a name that is taken or cannot be used
+        return _fail(str(error))
+    except ChangeRefused as refused:
+        return _fail(str(refused), 1)
+    print(done)
+    return 0
 
 
-def _notes(store: SessionStore) -> None:
-    for problem in store.problems:
-        print(f"{PROG}: note: {problem}", file=sys.stderr)
+class _Refused(Exception):
+    """A change that makes no sense (e.g. no such walker): exit 2, nothing written."""
 
 
 def _check_goal(args: argparse.Namespace) -> str | None:
@@ -113,21 +110,15 @@ def _add(args: argparse.Namespace) -> int:
     problem = _check_goal(args) or name_problem(args.name)
     if problem:
         return _fail(problem)
-    try:
-        store = _store(args)
-    except StoreError as error:
-        return _fail(str(error), 1)
-    try:
-        store.add_profile(args.name, goal_minutes=args.minutes, goal_days=args.days)
-    except ValueError as error:
-        return _fail(str(error))
-    except StoreError as error:
-        return _fail(str(error), 1)
-    finally:
-        store.close()
-    _notes(store)
-    print(f"added {args.name.strip()}: {args.minutes} min a day, {args.days} days a week")
-    return 0
+
+    def add(conn: sqlite3.Connection) -> str:
+        now_ms = int(time.time() * 1000)
+        insert_profile(
+            conn, args.name, goal_minutes=args.minutes, goal_days=args.days, now_ms=now_ms
+        )
+        return f"added {args.name.strip()}: {args.minutes} min a day, {args.days} days a week"
+
+    return _change(args, add)
 
 
 def _rename(args: argparse.Namespace) -> int:
@@ -135,8 +126,8 @@ def _rename(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
 
-    def rename(store: SessionStore, profile_id: int) -> str:
-        store.rename_profile(profile_id, args.new)
+    def rename(conn: sqlite3.Connection, profile: q.Profile) -> str:
+        rename_profile_row(conn, profile.id, args.new)
         return f"renamed {args.old} to {args.new.strip()}"
 
     return _on_profile(args, args.old, rename)
@@ -147,36 +138,22 @@ def _goal(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
 
-    def set_goal(store: SessionStore, profile_id: int) -> str:
-        profile = next(p for p in store.profiles() if p.id == profile_id)
+    def set_goal(conn: sqlite3.Connection, profile: q.Profile) -> str:
         minutes = profile.goal_minutes if args.minutes is None else args.minutes
         days = profile.goal_days if args.days is None else args.days
-        store.set_goal(profile_id, goal_minutes=minutes, goal_days=days)
+        set_goal_row(conn, profile.id, goal_minutes=minutes, goal_days=days)
         return f"{profile.name}: {minutes} min a day, {days} days a week"
 
     return _on_profile(args, args.name, set_goal)
 
 
 def _on_profile(
-    args: argparse.Namespace, name: str, action: Callable[[SessionStore, int], str]
+    args: argparse.Namespace, name: str, action: Callable[[sqlite3.Connection, q.Profile], str]
 ) -> int:
-    try:
-        store = _store(args)
-    except StoreError as error:
-        return _fail(str(error), 1)
-    try:
-        profile = store.find_profile(name)
+    def change(conn: sqlite3.Connection) -> str:
+        profile = q.find_profile(conn, name)
         if profile is None:
-            return _fail(f"no walker named {name!r}; see 'balance-kiosk profiles list'")
-        done = action(store, profile.id)
-    except ValueError as error:
-        return _fail(str(error))
-    except StoreError as error:
-        return _fail(str(error), 1)
-    except sqlite3.Error as error:
-        return _fail(read_failure(args.data_dir, error), 1)
-    finally:
-        store.close()
-    _notes(store)
-    print(done)
-    return 0
+            raise _Refused(f"no walker named {name!r}; see 'balance-kiosk profiles list'")
+        return action(conn, profile)
+
+    return _change(args, change)

@@ -15,16 +15,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from kiosk.log import one_change
 from kiosk.log import queries as q
-from kiosk.log.schema import SCHEMA_VERSION, UnusableDatabase, check_identity, is_damage
+from kiosk.log.one_change import BUSY_MESSAGE, BUSY_TIMEOUT_S, ChangeRefused, refusal, write_change
+from kiosk.log.schema import SCHEMA_VERSION, UnusableDatabase, check_identity
 
 T = TypeVar("T")
-BUSY_TIMEOUT_S = 3.0
-
-BUSY_MESSAGE = (
-    "The kiosk is busy writing its session log just now. Try again in a moment; nothing was "
-    "changed."
-)
 
 
 NOTHING_YET = (
@@ -83,27 +79,10 @@ class WebLog:
 
     def write(self, change: Callable[[sqlite3.Connection], T]) -> T:
         """Run `change` in one immediate transaction; LogBusy when the kiosk holds the log."""
-        if not self.path.exists():
-            _create(self.path)
         try:
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
-        except sqlite3.Error as error:
-            raise _problem(error) from error
-        try:
-            _check_writable_version(conn)
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = change(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
-        except sqlite3.Error as error:
-            raise _problem(error) from error
-        finally:
-            conn.close()
+            return write_change(self.path, change, self.busy_timeout_s)
+        except ChangeRefused as refused:
+            raise _as_problem(refused) from None
 
 
 class SuggestionSource:
@@ -120,13 +99,6 @@ class SuggestionSource:
         return self._now_ms
 
 
-def _create(path: Path) -> None:
-    """A new, empty log, made the kiosk's way (nothing to recover in a file that was not there)."""
-    from kiosk.log.store import SessionStore
-
-    SessionStore.open(path).close()
-
-
 def _check_readable_version(conn: sqlite3.Connection) -> None:
     try:
         version = check_identity(conn)
@@ -140,25 +112,9 @@ def _check_readable_version(conn: sqlite3.Connection) -> None:
         )
 
 
-def _check_writable_version(conn: sqlite3.Connection) -> None:
-    try:
-        version = check_identity(conn)
-    except UnusableDatabase as error:
-        raise LogProblem(f"The session log cannot be changed: it {error.describe()}.") from None
-    if version != SCHEMA_VERSION:
-        raise LogProblem(
-            "The session log is in an older format; start the kiosk once to update it, then "
-            "try again."
-        )
-
-
 def _problem(error: sqlite3.Error) -> LogProblem:
-    name = getattr(error, "sqlite_errorname", "")
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(error):
-        return LogBusy()
-    if is_damage(error):
-        return LogProblem(
-            f"The session log cannot be read: it is damaged ({error}). The kiosk keeps a "
-            "damaged log aside and starts a new one when it next starts."
-        )
-    return LogProblem(f"The session log could not be read or written ({error}). Try again.")
+    return _as_problem(refusal(error))
+
+
+def _as_problem(refused: ChangeRefused) -> LogProblem:
+    return LogBusy() if isinstance(refused, one_change.LogBusy) else LogProblem(str(refused))

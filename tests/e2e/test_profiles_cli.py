@@ -75,3 +75,20 @@ def test_a_name_the_kiosks_screen_cannot_draw_is_refused_with_the_reason(tmp_pat
         assert "Latin, Greek and Cyrillic" in result.stderr
     listed = profiles(tmp_path, "list").stdout
     assert "李明" not in listed and "Ann" not in listed
+
+
+def test_a_change_made_while_a_walk_is_under_way_leaves_that_walk_open(tmp_path):
+    """The kiosk (here a store in this process) is in the middle of a walk; adding a walker
+    from a terminal must not take the walk for one a crash left open."""
+    from kiosk.log.store import SessionStore
+    from kiosk.paths import DataFolder
+
+    with SessionStore.open(DataFolder.choose(tmp_path).create().sessions_db) as kiosk_log:
+        walk = kiosk_log.start_session(kiosk_log.add_profile("Ann"), "beginner", 1)
+        assert profiles(tmp_path, "add", "Ben").returncode == 0
+        assert profiles(tmp_path, "goal", "Ann", "--minutes", "12").returncode == 0
+        detail = kiosk_log.session_detail(walk)
+        assert detail is not None and detail.session.ended_at is None
+        kiosk_log.end_session(walk, "completed", seconds_walking=60, seconds_paused=0)
+        assert kiosk_log.flush()
+        assert kiosk_log.session_detail(walk).session.ended_how == "completed"

@@ -85,3 +85,13 @@ def test_the_export_of_a_read_only_folder_holds_the_session_from_its_write_ahead
     assert (row["profile"], row["result"], row["reminders"]) == ("Ann", "completed", "1")
     [session] = json.loads(json_out.stdout)["sessions"]
     assert [e["kind"] for e in session["events"]] == ["alarm_on", "alarm_off"]
+
+
+@pytest.mark.parametrize("change", [["add", "Bo"], ["rename", "Ann", "Anna"]])
+def test_a_change_to_a_read_only_folder_says_the_card_is_read_only(left_behind, change):
+    with read_only_data_folder(left_behind) as (folder, as_owner):
+        before = contents(folder)
+        result = run_cli("profiles", *change, "--data-dir", folder, **as_owner)
+        assert contents(folder) == before
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is read-only, so nothing was changed" in result.stderr
