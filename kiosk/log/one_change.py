@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from kiosk.log.problems import storage_read_only
+from kiosk.log.problems import store_error_text
 from kiosk.log.schema import SCHEMA_VERSION, UnusableDatabase, check_identity, is_damage
 from kiosk.log.store import SessionStore
 
@@ -24,10 +24,6 @@ BUSY_TIMEOUT_S = 3.0
 BUSY_MESSAGE = (
     "The kiosk is busy writing its session log just now. Try again in a moment; nothing was "
     "changed."
-)
-READ_ONLY = (
-    "The storage (SD card) holding {path} is read-only, so nothing was changed; the sessions "
-    "can still be listed and exported."
 )
 
 
@@ -82,11 +78,13 @@ def refusal(error: sqlite3.Error) -> ChangeRefused:
 
 
 def _refusal_at(path: Path, error: sqlite3.Error) -> ChangeRefused:
-    """As ``refusal``; a read-only card is found out by trying it (SQLite only says it cannot
-    open the file when it cannot make the log's companion files)."""
-    if storage_read_only(path.parent):
-        return ChangeRefused(READ_ONLY.format(path=path))
-    return refusal(error)
+    """As ``refusal``, naming a full or read-only card (SQLite may only say it cannot open
+    the file when it cannot make the log's companion files: the folder is tried too)."""
+    refused = refusal(error)
+    if isinstance(refused, LogBusy) or is_damage(error):
+        return refused
+    text = store_error_text(path, error)
+    return ChangeRefused(f"{text[0].upper()}{text[1:]}.")
 
 
 def _check_version(conn: sqlite3.Connection) -> None:

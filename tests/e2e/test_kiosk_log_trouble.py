@@ -217,4 +217,4 @@ def test_a_walk_on_a_card_turned_read_only_ends_with_its_summary_and_says_nothin
         assert listing.returncode == 0 and listing.stdout.count("completed") == 3
         added = run_cli("profiles", "add", "Bob", "--data-dir", data, **as_owner)
         assert added.returncode == 1
-        assert "is read-only, so the change cannot be saved" in one_line(added)
+        assert "is read-only, so the change could not be saved" in one_line(added)

@@ -94,4 +94,4 @@ def test_a_change_to_a_read_only_folder_says_the_card_is_read_only(left_behind, 
         result = run_cli("profiles", *change, "--data-dir", folder, **as_owner)
         assert contents(folder) == before
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "is read-only, so nothing was changed" in result.stderr
+    assert "is read-only, so the change could not be saved" in result.stderr
