@@ -11,6 +11,7 @@ written by the export before it was reworked for speed.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sqlite3
@@ -38,8 +39,19 @@ SESSIONS = [
     (2, 2, "beginner", 2, ms(2026, 7, 1, 8, 0, 0) + 999, None, None, 0.0, 0.0),
     (3, 3, "=cmd", 3, ms(2026, 12, 31, 23, 59, 59), ms(2027, 1, 1, 0, 4, 59), "fault", 9.0, 3.0),
     (4, 1, "beginner", 1, ms(2026, 8, 2, 6, 0), ms(2026, 8, 2, 6, 12), "stopped", 720.0, 0.0),
-    (5, 2, "beginner", 1, ms(2040, 7, 1, 12, 0), ms(2040, 7, 1, 12, 5), "interrupted", 1, 2),
 ]
+# After 2037 SQLite's local time is a guess; a log holding such a date is still exported exactly.
+AFTER_2037 = (
+    5,
+    2,
+    "beginner",
+    1,
+    ms(2040, 7, 1, 12, 0),
+    ms(2040, 7, 1, 12, 5),
+    "interrupted",
+    1,
+    2,
+)
 MARKS = [
     # session, ms after its start, kind; in id order
     (1, 1_000, "alarm_on"),
@@ -70,6 +82,8 @@ IN_BERLIN = HEADER + (
     "2,Ben,2026-07-01,10:00:00,,+02:00,beginner,2,open,no,0.0,0.0,1,2.3,1\n"
     "3,Cléo,2027-01-01,00:59:59,01:04:59,+01:00,'=cmd,3,fault,no,0.1,0.1,0,0.0,2\n"
     "4,'=Anna;'-x,2026-08-02,08:00:00,08:12:00,+02:00,beginner,1,stopped,no,12.0,0.0,1,2.0,0\n"
+)
+ROW_2040_IN_BERLIN = (
     "5,Ben,2040-07-01,14:00:00,14:05:00,+02:00,beginner,1,interrupted,no,0.0,0.0,0,0.0,0\n"
 )
 IN_UTC = HEADER + (
@@ -78,6 +92,8 @@ IN_UTC = HEADER + (
     "2,Ben,2026-07-01,08:00:00,,+00:00,beginner,2,open,no,0.0,0.0,1,2.3,1\n"
     "3,Cléo,2026-12-31,23:59:59,00:04:59,+00:00,'=cmd,3,fault,no,0.1,0.1,0,0.0,2\n"
     "4,'=Anna;'-x,2026-08-02,06:00:00,06:12:00,+00:00,beginner,1,stopped,no,12.0,0.0,1,2.0,0\n"
+)
+ROW_2040_IN_UTC = (
     "5,Ben,2040-07-01,12:00:00,12:05:00,+00:00,beginner,1,interrupted,no,0.0,0.0,0,0.0,0\n"
 )
 
@@ -92,11 +108,8 @@ def log(tmp_path: Path) -> Path:
             "INSERT INTO profiles (id, name, created_at) VALUES (?, ?, ?)",
             [(1, "=Anna;-x", SPRING), (2, "Ben", SPRING), (3, "Cléo", SPRING)],
         )
-        conn.executemany(
-            """INSERT INTO sessions (id, profile_id, routine, level, started_at, ended_at,
-               ended_how, seconds_walking, seconds_paused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            SESSIONS,
-        )
+    add_sessions(path, SESSIONS)
+    with conn:
         starts = {s[0]: s[4] for s in SESSIONS}
         conn.executemany(
             "INSERT INTO events (session_id, t, kind) VALUES (?, ?, ?)",
@@ -104,6 +117,15 @@ def log(tmp_path: Path) -> Path:
         )
     conn.close()
     return path
+
+
+def add_sessions(path: Path, sessions: list[tuple]) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.executemany(
+            """INSERT INTO sessions (id, profile_id, routine, level, started_at, ended_at,
+               ended_how, seconds_walking, seconds_paused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            sessions,
+        )
 
 
 @pytest.fixture
@@ -145,3 +167,9 @@ def test_filtered_sessions_csv_keeps_the_same_rows(log, berlin):
     rows = IN_BERLIN.splitlines(keepends=True)
     assert sessions_csv(log, profile_id=1) == HEADER + rows[1] + rows[4]
     assert sessions_csv(log, since_ms=ms(2026, 8, 1)) == HEADER + "".join(rows[3:])
+
+
+def test_a_session_dated_after_2037_is_exported_in_its_own_local_time(log, berlin):
+    add_sessions(log, [AFTER_2037])
+    assert sessions_csv(log) == IN_BERLIN + ROW_2040_IN_BERLIN
+    assert sessions_csv(log, tz=UTC) == IN_UTC + ROW_2040_IN_UTC
