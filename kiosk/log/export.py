@@ -27,6 +27,7 @@ import contextlib
 import csv
 import errno
 import functools
+import io
 import itertools
 import json
 import logging
@@ -41,6 +42,8 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO
 
+from kiosk.log import sessions_table
+from kiosk.log.cells import spreadsheet_text, utc_offset
 from kiosk.log.queries import SessionSummary, iter_events, iter_sessions, session_filters
 
 if TYPE_CHECKING:
@@ -86,23 +89,6 @@ EVENT_COLUMNS = (
 SAMPLE_COLUMNS = ("session_id", "time", "seconds_into_session", "distance_mm")
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_text(text: str | None) -> str | None:
-    """`text` for a CSV cell that a spreadsheet shows as text and never runs as a formula."""
-    if not text:
-        return text
-    if ";" in text:
-        parts = text.split(";")
-        text = ";".join("'" + p if p.startswith(_FORMULA_STARTS) else p for p in parts)
-    elif text.startswith(_FORMULA_STARTS):
-        text = "'" + text
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
-
-
 class ExportError(Exception):
     """An export could not be written; the message, written for a caregiver, says what went
     wrong and what to do. The caregiver screen shows it as it is."""
@@ -136,19 +122,12 @@ def _parts(ms: int, tz: tzinfo | None) -> tuple[int, int, int, int, int, int, in
     return d.year, d.month, d.day, d.hour, d.minute, d.second, seconds
 
 
-@functools.lru_cache(maxsize=64)
-def _offset(seconds: int) -> str:
-    sign = "-" if seconds < 0 else "+"
-    minutes = abs(seconds) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 @functools.lru_cache(maxsize=4096)
 def _minute(minute: int, tz: tzinfo | None) -> tuple[str, str]:
     """("YYYY-MM-DDTHH:MM:", "+HH:MM") of a minute since the epoch; UTC offsets are whole
     minutes, so the seconds are the same in every zone."""
     y, mo, d, h, mi, _, off = _parts(minute * 60_000, tz)
-    return f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:", _offset(off)
+    return f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:", utc_offset(off)
 
 
 def iso(ms: int | None, tz: tzinfo | None = None) -> str:
@@ -174,7 +153,7 @@ def session_row(s: SessionSummary, tz: tzinfo | None = None) -> tuple:
         f"{y:04d}-{mo:02d}-{d:02d}",
         f"{h:02d}:{mi:02d}:{sec:02d}",
         end,
-        _offset(off),
+        utc_offset(off),
         spreadsheet_text(s.routine),
         s.level,
         s.ended_how or "open",
@@ -237,15 +216,26 @@ def _sessions_csv(
     since_ms: int | None,
     tz: tzinfo | None,
 ) -> int:
-    writer = csv.writer(out, lineterminator="\n")
+    # Each chunk is written to memory first and handed to `out` in one piece: one write a
+    # row costs more than the row itself when `out` is the dashboard's stream.
+    piece = io.StringIO()
+    writer = csv.writer(piece, lineterminator="\n")
     writer.writerow(SESSION_COLUMNS)
-    rows = (
-        session_row(s, tz) for s in iter_sessions(conn, profile_id=profile_id, since_ms=since_ms)
-    )
+    chunks = sessions_table.row_chunks(conn, profile_id, since_ms, tz)
+    if chunks is None:  # a zone or a date only the exact path formats right
+        rows = (
+            session_row(s, tz)
+            for s in iter_sessions(conn, profile_id=profile_id, since_ms=since_ms)
+        )
+        chunks = iter(lambda: list(itertools.islice(rows, 1000)), [])
     count = 0
-    for chunk in iter(lambda: list(itertools.islice(rows, 1000)), []):
+    for chunk in chunks:
         writer.writerows(chunk)
         count += len(chunk)
+        out.write(piece.getvalue())
+        piece.seek(0)
+        piece.truncate()
+    out.write(piece.getvalue())  # the header, when no session matched
     return count
 
 
