@@ -18,7 +18,14 @@ source "$(dirname "$0")/common.sh"
 RELEASES=(${PI_CHECK_RELEASES:-bookworm trixie})
 ARCH=arm64
 BASE_PACKAGES=python3,python3-venv,ca-certificates
-HOST_PACKAGES=(debootstrap proot qemu-user-static)
+HOST_PACKAGES=(debootstrap proot qemu-user-static curl gcc make libtalloc-dev)
+# proot 5.1 (Debian 12's) passes statx and faccessat2 to the host untranslated, so under it
+# trixie's gcc never finds its cc1 and lgpio cannot be built. 5.4.0 translates them: when the
+# host's proot is older, 5.4.0 is built once from Debian's own source package (sid's).
+PROOT_WANTED=5.4.0
+PROOT_SOURCE="pool/main/p/proot/proot_$PROOT_WANTED.orig.tar.gz"
+PROOT_SHA256=29248aac2a7ce10c3bd5ee5602742ec33b2532310ff9cf73b79f3c133e5a5f68
+PROOT=proot
 QEMU="$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)"
 REPORT="$CACHE/pi-check.txt"
 
@@ -46,7 +53,9 @@ in_root() {
     rm -f "$ROOT/etc/resolv.conf"
     cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
     mapfile -t environment < <(root_env)
-    nice -n 15 proot -q "$QEMU" -r "$ROOT" "${binds[@]}" -w / \
+    # A private mount namespace: a package's script that unmounts /dev/pts in the root (proot
+    # passes umount through) must not unmount the host's.
+    unshare --mount --propagation private -- nice -n 15 "$PROOT" -q "$QEMU" -r "$ROOT" "${binds[@]}" -w / \
         /usr/bin/env -i "${environment[@]}" DEBIAN_FRONTEND=noninteractive "$@"
 }
 
@@ -108,9 +117,8 @@ check_release() {
     local failed=0
     if ! readme_step install "README step 7: install.sh --skip-i2c-check --no-start" \
         bash "$SRC_IN_ROOT/systemd/install.sh" --skip-i2c-check --no-start; then
-        # On plain Debian trixie lgpio must compile, and gcc cannot run its cc1 under proot
-        # 5.1 (statx and faccessat2 pass untranslated, so gcc never finds cc1). Check the rest
-        # without lgpio: the imports line then fails on it, as it should.
+        # Check the rest without lgpio (on plain Debian trixie it must compile): the imports
+        # line then fails on it, as it should.
         failed=1
         [[ -x "$ROOT/opt/balance-kiosk/venv/bin/python" ]] || return 1
         readme_step install-rest "the program and gpiod without lgpio, to check the rest" \
@@ -126,15 +134,35 @@ check_release() {
     ((status == 0 && failed == 0))
 }
 
+# $PROOT: the host's proot when it is $PROOT_WANTED or newer, else one built from source.
+choose_proot() {
+    local have built="$CACHE/proot-$PROOT_WANTED/src/proot"
+    have="$(dpkg-query -W -f='${Version}' proot 2>/dev/null || true)"
+    if [[ -n "$have" ]] && dpkg --compare-versions "$have" ge "$PROOT_WANTED"; then
+        PROOT="$(command -v proot)"
+        return
+    fi
+    PROOT="$built"
+    [[ -x "$built" ]] && return
+    say "proot $have is too old for trixie's gcc: building proot $PROOT_WANTED from Debian's source..."
+    local tarball="$CACHE/proot_$PROOT_WANTED.orig.tar.gz"
+    curl -fsS -o "$tarball" "$MIRROR/$PROOT_SOURCE" || die "could not fetch $MIRROR/$PROOT_SOURCE"
+    echo "$PROOT_SHA256  $tarball" | sha256sum -c --quiet - || die "$tarball: checksum differs"
+    tar -C "$CACHE" -xzf "$tarball"
+    make -C "$CACHE/proot-$PROOT_WANTED/src" -j2 proot >"$CACHE/proot-build.log" 2>&1 ||
+        die "building proot $PROOT_WANTED failed; its log: $CACHE/proot-build.log"
+}
+
 main() {
-    need_root_and debootstrap proot
+    need_root_and debootstrap proot curl gcc make
     [[ -n "$QEMU" ]] || die "qemu-user is missing: sudo apt-get install qemu-user-static"
     SCRATCH="$(mktemp -d)"
     trap 'rm -rf "$SCRATCH"' EXIT
     chmod 1777 "$SCRATCH"
     mkdir -p "$CACHE"
+    choose_proot
     : >"$REPORT"
-    say "make pi-check: $(${QEMU} --version | head -n 1), proot $(proot --version | grep -o -m1 '[0-9]\+\.[0-9]\+\.[0-9]\+' || true)" |
+    say "make pi-check: $(${QEMU} --version | head -n 1), proot $PROOT ($(dpkg-query -W -f='${Version}' proot 2>/dev/null) on the host)" |
         tee -a "$REPORT"
     local release failed=0 start=$SECONDS
     for release in "${RELEASES[@]}"; do
