@@ -22,6 +22,7 @@ from benchmarks import (
     bench_safety,
     bench_store,
     bench_web,
+    bench_web_load,
 )
 
 PLAYED_S = 1.0
@@ -310,6 +311,30 @@ def test_the_dashboard_report_prints_a_figure_for_every_page_the_export_and_the_
     )
     assert 10 < float(memory["mb"]) <= float(memory["peak"]) < GENEROUS_RSS_MB
     check_quotient(float(memory["ratio"]), float(memory["mb"]), 60.0)
+
+
+@pytest.mark.slow
+def test_the_alarm_under_dashboard_load_report_shows_pages_served_and_agreeing_ratios(capsys):
+    bench_web_load.run(crossings=4, sessions=300, events=3000)
+    report = capsys.readouterr().out
+    served = one_match(r"^  the dashboard served (?P<n>[\d,]+) pages to 20 clients", report)
+    assert int(served["n"].replace(",", "")) > 0  # the load really ran
+    rows = {}
+    for label in ("quiet", "20 dashboard clients"):
+        m = one_match(rf"^  {label} +p50 +(?P<p50>{NUMBER}) ms  p99 +(?P<p99>{NUMBER}) ms$", report)
+        rows[label] = (float(m["p50"]), float(m["p99"]))
+        assert 0 < rows[label][0] <= rows[label][1]
+    m = one_match(
+        rf"^  loaded / quiet: p50 (?P<r50>{NUMBER}), p99 (?P<r99>{NUMBER}); target <= 1.02: "
+        r"(?P<verdict>ok|MISS)$",
+        report,
+    )
+    (quiet50, quiet99), (loaded50, loaded99) = rows["quiet"], rows["20 dashboard clients"]
+    assert abs(float(m["r50"]) - loaded50 / quiet50) < 0.01
+    assert abs(float(m["r99"]) - loaded99 / quiet99) < 0.01
+    worst = max(float(m["r50"]), float(m["r99"]))
+    if abs(worst - 1.02) > 0.0005:
+        assert (m["verdict"] == "ok") == (worst <= 1.02)
 
 
 @pytest.mark.slow
