@@ -57,18 +57,12 @@ def _change(args: argparse.Namespace, change: Callable[[sqlite3.Connection], str
     path = DataFolder.choose(args.data_dir).create().sessions_db
     try:
         done = write_change(path, change)
-    except _Refused as refused:
-        return _fail(str(refused))
-    except ValueError as error:  # a name that is taken or cannot be used
+    except ValueError as error:  # no such walker, or a name that is taken or cannot be used
         return _fail(str(error))
     except ChangeRefused as refused:
         return _fail(str(refused), 1)
     print(done)
     return 0
-
-
-class _Refused(Exception):
-    """A change that makes no sense (e.g. no such walker): exit 2, nothing written."""
 
 
 def _check_goal(args: argparse.Namespace) -> str | None:
@@ -153,7 +147,7 @@ def _on_profile(
     def change(conn: sqlite3.Connection) -> str:
         profile = q.find_profile(conn, name)
         if profile is None:
-            raise _Refused(f"no walker named {name!r}; see 'balance-kiosk profiles list'")
+            raise ValueError(f"no walker named {name!r}; see 'balance-kiosk profiles list'")
         return action(conn, profile)
 
     return _change(args, change)
