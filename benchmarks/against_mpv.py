@@ -1,10 +1,17 @@
 """The routine player beside mpv on the same file, measured in one run, interleaved.
 
 The figure is the CPU time (user + system) of each whole process, start-up included, as the
-kernel counts it for a finished child. Two paths:
+kernel counts it for a finished child. Three comparisons:
 
-* headless: ``balance-kiosk play FILE --headless`` (SDL's dummy video and sound drivers)
-  against ``mpv --vo=null --ao=null``;
+* headless, the issue's anchor: ``balance-kiosk play FILE --headless`` (SDL's dummy video and
+  sound drivers) against ``mpv --vo=null --ao=null``. mpv's null output takes the decoded
+  pictures and throws them away: mpv converts and draws nothing, while the player converts
+  every picture into its (dummy) screen as it does on the kiosk. So this compares unequal
+  work: the player's decoding, timing and sound plus the whole picture path against mpv's
+  decoding, timing and sound alone.
+* headless, the same work: the same run of the player against mpv drawing into the same kind
+  of screen, SDL's dummy driver, through its SDL output (``--vo=sdl --sdl-sw``: SDL's
+  software renderer; mpv hands it YUV pictures and SDL converts them).
 * in a window under Xvfb: ``balance-kiosk play FILE`` on SDL's x11 driver, with the dummy
   sound driver, against ``mpv --vo=x11 --ao=null``. mpv's x11 output converts and scales in
   software (swscale) into an X shared-memory image, as SDL's x11 window surface does; its
@@ -35,8 +42,18 @@ AV_OFFSET_RANGE_MS = (-125.0, 45.0)  # the player's: audio late .. audio early
 # The command each path needs, and the Debian package that has it.
 TOOLS = {"mpv": "mpv", "Xvfb": "xvfb"}
 PATHS = {
-    "headless": "headless (SDL dummy drivers / mpv --vo=null --ao=null)",
+    "headless": "headless, mpv decoding only (SDL dummy drivers / mpv --vo=null --ao=null)",
+    "dummy screen": (
+        "headless, both drawing (SDL dummy drivers / mpv --vo=sdl --sdl-sw --ao=null on SDL's "
+        "dummy drivers)"
+    ),
     "x11": "window under Xvfb (SDL x11 / mpv --vo=x11 --ao=null)",
+}
+# mpv's options for each comparison; the player runs headless for the first two.
+MPV_OUTPUTS = {
+    "headless": ["--vo=null"],
+    "dummy screen": ["--vo=sdl", "--sdl-sw"],  # the dummy driver has only the software renderer
+    "x11": ["--vo=x11"],
 }
 
 
@@ -68,11 +85,11 @@ def player_command(video: Path, seconds: float, headless: bool) -> list[str]:
     return [*command, "--seconds", str(seconds), *(["--headless"] if headless else [])]
 
 
-def mpv_command(video: Path, seconds: float, output: str) -> list[str]:
+def mpv_command(video: Path, seconds: float, path: str) -> list[str]:
     return [
         "mpv",
         "--no-config",
-        f"--vo={output}",
+        *MPV_OUTPUTS[path],
         "--ao=null",
         f"--length={seconds}",
         "--keep-open=yes",  # stop on the last frame so the counters can still be read
@@ -112,8 +129,8 @@ def player_run(video: Path, seconds: float, env: dict[str, str], headless: bool)
     )
 
 
-def mpv_run(video: Path, seconds: float, env: dict[str, str], output: str) -> Run:
-    _, stderr, cpu = run_counted(mpv_command(video, seconds, output), env)
+def mpv_run(video: Path, seconds: float, env: dict[str, str], path: str) -> Run:
+    _, stderr, cpu = run_counted(mpv_command(video, seconds, path), env)
     lines = [line for line in stderr.splitlines() if line.startswith("mpv-figures ")]
     if not lines:
         raise RuntimeError(f"mpv printed no counters: {stderr.strip()[-500:]}")
@@ -162,25 +179,28 @@ class VirtualScreen:
             self.process.wait()
 
 
-def measure_path(path: str, video: Path, seconds: float, screen: VirtualScreen | None) -> dict:
-    """One round on one path: {"ours": Run, "mpv": Run}, mpv first."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SDL_")}
-    if path == "headless":
-        return {
-            "mpv": mpv_run(video, seconds, env, "null"),
-            "ours": player_run(video, seconds, env, headless=True),
-        }
-    assert screen is not None
-    env |= {"DISPLAY": screen.display, "SDL_VIDEODRIVER": "x11", "SDL_AUDIODRIVER": "dummy"}
-    runs = {}
+def measure_round(video: Path, seconds: float, screen: VirtualScreen) -> dict:
+    """One round of every comparison: {path: {"ours": Run, "mpv": Run}}, mpv first on each.
+    The two headless comparisons share the player's run: it is the same work for both."""
+    plain = {k: v for k, v in os.environ.items() if not k.startswith("SDL_")}
+    dummy = plain | {"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    runs = {
+        "headless": {"mpv": mpv_run(video, seconds, plain, "headless")},
+        "dummy screen": {"mpv": mpv_run(video, seconds, dummy, "dummy screen")},
+    }
+    headless = player_run(video, seconds, plain, headless=True)
+    runs["headless"]["ours"] = runs["dummy screen"]["ours"] = headless
+    window = plain | {"DISPLAY": screen.display, "SDL_VIDEODRIVER": "x11"}
+    window["SDL_AUDIODRIVER"] = "dummy"
+    runs["x11"] = {}
     for name in ("mpv", "ours"):
         server_before = screen.cpu_s()
-        runs[name] = (
-            mpv_run(video, seconds, env, "x11")
+        runs["x11"][name] = (
+            mpv_run(video, seconds, window, "x11")
             if name == "mpv"
-            else player_run(video, seconds, env, headless=False)
+            else player_run(video, seconds, window, headless=False)
         )
-        runs[name].x_server_cpu_s = screen.cpu_s() - server_before
+        runs["x11"][name].x_server_cpu_s = screen.cpu_s() - server_before
     return runs
 
 
@@ -198,8 +218,8 @@ def compare(video: Path, seconds: float, repeats: int) -> dict[str, dict[str, Ru
     best: dict[str, dict[str, Run]] = {path: {} for path in PATHS}
     try:
         for _ in range(repeats):
-            for path in PATHS:
-                for name, run in measure_path(path, video, seconds, screen).items():
+            for path, runs in measure_round(video, seconds, screen).items():
+                for name, run in runs.items():
                     kept = best[path].get(name)
                     if kept is None or run.cpu_ms_per_frame < kept.cpu_ms_per_frame:
                         best[path][name] = run
