@@ -76,6 +76,7 @@ SESSION_COLUMNS = (
     "reminders",
     "longest_out_of_reach_s",
     "sensor_faults",
+    "time_confirmed",  # "no": started before the clock was set, so its date and times may be off
 )
 EVENT_COLUMNS = (
     "session_id",
@@ -163,6 +164,7 @@ def session_row(s: SessionSummary, tz: tzinfo | None = None) -> tuple:
         s.reminders,
         round(s.longest_out_of_reach_s, 1),
         s.faults,
+        "yes" if s.time_confirmed else "no",
     )
 
 
@@ -182,6 +184,8 @@ def session_record(s: SessionSummary, tz: tzinfo | None = None) -> dict[str, obj
         "reminders": s.reminders,
         "longest_out_of_reach_s": round(s.longest_out_of_reach_s, 1),
         "sensor_faults": s.faults,
+        # False: logged before the clock was set (and never corrected); the times may be off.
+        "time_confirmed": s.time_confirmed,
         # What the alarm was set to for this session; null when it was not recorded (sessions
         # from before the kiosk kept them).
         "settings": None if s.settings is None else asdict(s.settings),

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, tzinfo
 
 from kiosk.log.cells import Offsets, SafeTexts
-from kiosk.log.queries import session_filters
+from kiosk.log.queries import session_filters, unconfirmed_sessions
 from kiosk.log.schema import SUMMARY_KINDS_SQL
 from kiosk.vocabulary import Ending, EventKind
 
@@ -58,7 +58,8 @@ def row_chunks(
             {f"AND session_id {chosen}" if where else ""} ORDER BY session_id, t, id""",
         params,
     )
-    return _rows(sessions, alarm_figures(marks))
+    unconfirmed = unconfirmed_sessions(conn, profile_id, since_ms)
+    return _rows(sessions, alarm_figures(marks), unconfirmed)
 
 
 def _times_in_range(conn: sqlite3.Connection) -> bool:
@@ -121,7 +122,9 @@ def alarm_figures(marks: Iterable[tuple[int, int, str]]) -> Iterator[Figures]:
         yield sid, reminders, longest, on, last, faults
 
 
-def _rows(sessions: sqlite3.Cursor, figures: Iterator[Figures]) -> Iterator[list[tuple]]:
+def _rows(
+    sessions: sqlite3.Cursor, figures: Iterator[Figures], unconfirmed: set[int]
+) -> Iterator[list[tuple]]:
     texts, offsets, marks = SafeTexts(), Offsets(), _MarksOf(figures)
     while chunk := sessions.fetchmany(CHUNK):
         rows = []
@@ -130,7 +133,7 @@ def _rows(sessions: sqlite3.Cursor, figures: Iterator[Figures]) -> Iterator[list
             rows.append(
                 (sid, texts[name], start[:10], start[11:], end, offsets[off], texts[routine],
                  level, result, done, round(minutes[0], 1), round(minutes[1], 1), reminders,
-                 round(longest_s, 1), faults)
+                 round(longest_s, 1), faults, "no" if sid in unconfirmed else "yes")
             )  # fmt: skip
         yield rows
 

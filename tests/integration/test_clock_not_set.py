@@ -3,6 +3,9 @@ moved to the right time when it is set while the kiosk runs (issue 13, item 16).
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import datetime
 
 from fakes import finger, run_cli
@@ -134,6 +137,40 @@ def test_sessions_of_an_earlier_run_keep_their_mark_and_the_cli_shows_it(tmp_pat
     assert "* time not confirmed: logged before the clock was set" in listed.stdout
     shown = run_cli("--data-dir", tmp_path, "logs", "show", str(earlier))
     assert "(time not confirmed" in shown.stdout
+
+
+def test_the_exports_say_which_sessions_have_times_not_confirmed(tmp_path):
+    system = SystemClock(SAVED_AT_SHUTDOWN)
+    clock, store, recorder = logging_kiosk(tmp_path / "sessions.db", system)
+    try:
+        unconfirmed = walk(store, recorder, system, minutes=5)  # never corrected (see above)
+        store.close()
+        system = SystemClock(SAVED_AT_SHUTDOWN + 3600)
+        clock, store, recorder = logging_kiosk(tmp_path / "sessions.db", system)
+        moved = walk(store, recorder, system, minutes=5)
+        system.set_by_time_server(REAL_NOW)
+        assert ClockKeeper(clock, store).check_once() == [moved]
+        confirmed = walk(store, recorder, system, minutes=5)
+    finally:
+        store.close()
+
+    exported = run_cli("--data-dir", tmp_path, "logs", "export", "--out", "-")
+    assert exported.returncode == 0, exported.stderr
+    text = exported.stdout.removeprefix("\ufeff")  # the mark that tells Excel it is UTF-8
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(int(r["session_id"]), r["time_confirmed"]) for r in rows] == [
+        (unconfirmed, "no"),
+        (moved, "yes"),
+        (confirmed, "yes"),
+    ]
+    exported = run_cli("--data-dir", tmp_path, "logs", "export", "--format", "json", "--out", "-")
+    assert exported.returncode == 0, exported.stderr
+    sessions = json.loads(exported.stdout)["sessions"]
+    assert [(s["session_id"], s["time_confirmed"]) for s in sessions] == [
+        (unconfirmed, False),
+        (moved, True),
+        (confirmed, True),
+    ]
 
 
 def test_the_caregiver_is_told_when_the_clock_is_not_set(make_kiosk):

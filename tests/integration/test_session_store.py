@@ -709,6 +709,7 @@ def test_sessions_csv_parses_back(filled):
         "reminders": "1",
         "longest_out_of_reach_s": "4.5",
         "sensor_faults": "0",
+        "time_confirmed": "yes",
     }
     assert (rows[1]["profile"], rows[1]["result"], rows[1]["completed"]) == ("Bén", "stopped", "no")
 

@@ -5,8 +5,10 @@ The log below holds what the kiosk can leave behind: a reminder sounded twice be
 came back, a second "back" without a reminder, a reminder and its end in the same millisecond,
 a reminder still sounding when the session ended (or when the kiosk stopped with the session
 open), sensor faults, a walk across the night clocks go forward, minutes that round half-way
-(10.25), a name a spreadsheet would run, and a session dated after 2037. The expected text was
-written by the export before it was reworked for speed.
+(10.25), a name a spreadsheet would run, a session dated after 2037, and sessions started
+before the clock was set (one of them moved once it was). The expected text was written by the
+export before it was reworked for speed; the last column, whether the times are confirmed,
+was added after.
 """
 
 from __future__ import annotations
@@ -62,11 +64,14 @@ MARKS = [
     (1, 6_000, "alarm_off"),  # the same millisecond: a span of 0
     (1, 7_000, "fault_on"),
     (1, 3_600_000, "alarm_on"),  # still on at the end: runs to the session's end
+    (2, 0, "clock_unset"),  # started before the clock was set, and never corrected
     (2, 5_000, "chapter"),
     (2, 10_000, "alarm_on"),
     (2, 12_345, "fault_on"),  # open session: the span runs to the last mark
+    (3, 0, "clock_unset"),
     (3, 100, "fault_on"),
     (3, 200, "fault_on"),
+    (3, 300, "clock_corrected"),  # the clock was set later and the times were moved
     (4, 10_000, "alarm_off"),
     (4, 60_000, "alarm_on"),
     (4, 62_049, "alarm_off"),
@@ -74,27 +79,27 @@ MARKS = [
 
 HEADER = (
     "session_id,profile,date,start_time,end_time,utc_offset,routine,level,result,completed,"
-    "minutes_walked,minutes_paused,reminders,longest_out_of_reach_s,sensor_faults\n"
+    "minutes_walked,minutes_paused,reminders,longest_out_of_reach_s,sensor_faults,time_confirmed\n"
 )
 IN_BERLIN = HEADER + (
     "1,'=Anna;'-x,2026-03-29,01:30:00,03:50:00,+01:00,beginner,1,completed,yes,10.2,0.2,4,"
-    "1200.0,1\n"
-    "2,Ben,2026-07-01,10:00:00,,+02:00,beginner,2,open,no,0.0,0.0,1,2.3,1\n"
-    "3,Cléo,2027-01-01,00:59:59,01:04:59,+01:00,'=cmd,3,fault,no,0.1,0.1,0,0.0,2\n"
-    "4,'=Anna;'-x,2026-08-02,08:00:00,08:12:00,+02:00,beginner,1,stopped,no,12.0,0.0,1,2.0,0\n"
+    "1200.0,1,yes\n"
+    "2,Ben,2026-07-01,10:00:00,,+02:00,beginner,2,open,no,0.0,0.0,1,2.3,1,no\n"
+    "3,Cléo,2027-01-01,00:59:59,01:04:59,+01:00,'=cmd,3,fault,no,0.1,0.1,0,0.0,2,yes\n"
+    "4,'=Anna;'-x,2026-08-02,08:00:00,08:12:00,+02:00,beginner,1,stopped,no,12.0,0.0,1,2.0,0,yes\n"
 )
 ROW_2040_IN_BERLIN = (
-    "5,Ben,2040-07-01,14:00:00,14:05:00,+02:00,beginner,1,interrupted,no,0.0,0.0,0,0.0,0\n"
+    "5,Ben,2040-07-01,14:00:00,14:05:00,+02:00,beginner,1,interrupted,no,0.0,0.0,0,0.0,0,yes\n"
 )
 IN_UTC = HEADER + (
     "1,'=Anna;'-x,2026-03-29,00:30:00,01:50:00,+00:00,beginner,1,completed,yes,10.2,0.2,4,"
-    "1200.0,1\n"
-    "2,Ben,2026-07-01,08:00:00,,+00:00,beginner,2,open,no,0.0,0.0,1,2.3,1\n"
-    "3,Cléo,2026-12-31,23:59:59,00:04:59,+00:00,'=cmd,3,fault,no,0.1,0.1,0,0.0,2\n"
-    "4,'=Anna;'-x,2026-08-02,06:00:00,06:12:00,+00:00,beginner,1,stopped,no,12.0,0.0,1,2.0,0\n"
+    "1200.0,1,yes\n"
+    "2,Ben,2026-07-01,08:00:00,,+00:00,beginner,2,open,no,0.0,0.0,1,2.3,1,no\n"
+    "3,Cléo,2026-12-31,23:59:59,00:04:59,+00:00,'=cmd,3,fault,no,0.1,0.1,0,0.0,2,yes\n"
+    "4,'=Anna;'-x,2026-08-02,06:00:00,06:12:00,+00:00,beginner,1,stopped,no,12.0,0.0,1,2.0,0,yes\n"
 )
 ROW_2040_IN_UTC = (
-    "5,Ben,2040-07-01,12:00:00,12:05:00,+00:00,beginner,1,interrupted,no,0.0,0.0,0,0.0,0\n"
+    "5,Ben,2040-07-01,12:00:00,12:05:00,+00:00,beginner,1,interrupted,no,0.0,0.0,0,0.0,0,yes\n"
 )
 
 
