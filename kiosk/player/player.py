@@ -127,10 +127,18 @@ class VideoInfo:
 
 
 def fit_rect(size: tuple[int, int], area: pygame.Rect) -> pygame.Rect:
-    """The largest rect of `size`'s aspect ratio centred in `area` (letterbox or pillarbox)."""
+    """The largest rect of `size`'s aspect ratio centred in `area` (letterbox or pillarbox).
+
+    A picture that has to be scaled gets an even width: swscale's fast scaler needs one, and
+    an odd width falls back to code about three times slower (1280x720 to 691x389: 2.0 ms a
+    frame against 0.63 ms for 690x389 on the benchmark machine). The bar beside it is one
+    pixel wider; the picture's shape changes by less than a pixel.
+    """
     width, height = size
     scale = min(area.width / width, area.height / height)
     fitted = pygame.Rect(0, 0, max(1, round(width * scale)), max(1, round(height * scale)))
+    if fitted.size != (width, height) and fitted.width % 2 and fitted.width > 1:
+        fitted.width -= 1
     fitted.center = area.center
     return fitted
 

@@ -416,6 +416,27 @@ def test_a_picture_partly_off_the_surface_keeps_its_colours(clips, fake_time, pl
         assert shifted.get_at((x - 20, y))[:3] == pytest.approx(whole.get_at((x, y))[:3], abs=2)
 
 
+@pytest.mark.parametrize(
+    "area",
+    [pygame.Rect(0, 0, 691, 600), pygame.Rect(0, 0, 800, 390), pygame.Rect(10, 20, 333, 333)],
+)
+def test_a_scaled_picture_gets_an_even_width_and_stays_centred(area):
+    # The routine's 1280x720 in the kiosk's video area at 1024x600 came out 691 wide, which
+    # sent every frame down swscale's slow path.
+    picture = fit_rect((1280, 720), area)
+    assert picture.width % 2 == 0
+    assert area.contains(picture)
+    assert abs(picture.width / picture.height - 1280 / 720) < 1 / picture.height + 0.01
+    assert abs(picture.centerx - area.centerx) <= 1 and abs(picture.centery - area.centery) <= 1
+    scale = min(area.width / 1280, area.height / 720)  # as large as fits, but for that pixel
+    assert picture.height == round(720 * scale)
+    assert round(1280 * scale) - 1 <= picture.width <= round(1280 * scale)
+
+
+def test_a_picture_shown_at_its_own_size_keeps_an_odd_width():
+    assert fit_rect((853, 480), pygame.Rect(0, 0, 853, 480)) == pygame.Rect(0, 0, 853, 480)
+
+
 def test_portrait_video_is_pillarboxed(clips, fake_time, screen, players):
     player = players(clips["portrait"], clock=fake_time, audio=False)
     player.start()
