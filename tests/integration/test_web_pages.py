@@ -33,6 +33,23 @@ def test_sessions_lists_both_walks_and_filters_by_walker_and_date(site):
     assert "No sessions match" in later.text
 
 
+def test_a_session_logged_before_the_clock_was_set_is_marked_in_the_list_and_on_its_page(site):
+    store = SessionStore.open(site.folder.sessions_db)
+    store.record_event(site.ids["second"], "clock_unset", "the clock was not set")
+    store.close()
+    listing = site.client.get("/sessions").text
+    rows = listing.split("<tr>")[2:]  # after the heading's row
+    rows = {row.split('href="/sessions/')[1].split('"')[0]: row for row in rows}
+    assert "(time not confirmed)" in rows[str(site.ids["second"])]
+    assert "(time not confirmed)" not in rows[str(site.ids["first"])]
+    assert "may be off" in listing
+    page = site.client.get(f"/sessions/{site.ids['second']}").text
+    assert "The date and times of this session are not confirmed" in page
+    assert "not confirmed" not in site.client.get(f"/sessions/{site.ids['first']}").text
+    record = site.client.get(f"/api/sessions/{site.ids['second']}").json()
+    assert record["time_confirmed"] is False
+
+
 @pytest.mark.parametrize(
     ("query", "said"),
     [
