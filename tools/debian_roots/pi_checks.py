@@ -129,10 +129,13 @@ def run(command: list[str], env: dict[str, str] | None = None) -> Outcome:
     return Outcome(True, seconds, lines[-1])
 
 
-# How qemu-user reports a program it let crash. qemu 7.2 now and then crashes a threaded
-# program it emulates: the decode check (FFmpeg's decoder threads) died so in 1 of its 7 runs
-# in pi-check so far, and in none of 4 runs by hand. A check that died this way runs once more,
-# and its line says so.
+# How qemu-user reports a program it let crash. qemu 7.2 now and then crashes a program it
+# emulates with several threads: the decode check (PyAV's default, FFmpeg's decoder threads)
+# died on its first try in both bookworm runs of 1 December 2026, and by hand under the same
+# load 2 runs in 6 died (SIGSEGV, or glibc's malloc assertion) against none in 6 with one
+# thread. Whether that is qemu or the decoder on ARM only a Pi can say: tests/hardware runs the
+# threaded decode 20 times there. Here a check that died this way runs once more, and its line
+# says so.
 EMULATOR_CRASH = "qemu: uncaught target signal"
 
 
